@@ -1,0 +1,55 @@
+# quail: build every program into bin/, test, benchmark, fuzz, install.
+#
+#   make              build bin/*
+#   make test         go vet + go test -race ./...
+#   make run          start a local mail system on loopback (see README)
+#   make bench        benchmarks, quail against the C originals where present
+#   make fuzz         every fuzz target for FUZZTIME (default 30s)
+#   make install      install programs into $(DESTDIR)$(QMAILHOME)/bin
+
+QMAILHOME ?= /var/qmail
+GO        ?= go
+FUZZTIME  ?= 30s
+BENCHTIME ?= 1x
+PKG       := github.com/quail-mta/quail
+LDFLAGS   := -X $(PKG)/pkg/qhome.Default=$(QMAILHOME)
+CMDS      := $(notdir $(wildcard cmd/*))
+
+.PHONY: all test bench fuzz run install clean refs
+
+all:
+	@mkdir -p bin
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 25m ./...
+
+# Benchmarks compare with the Debian C programs; scripts/fetch-reference
+# unpacks them (needs apt).
+bench: all
+	-scripts/fetch-reference
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -timeout 30m ./...
+
+# Runs each fuzz target in turn: go test allows one -fuzz target per run.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+		for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+			echo "fuzz $$pkg $$target for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+run: all
+	scripts/run
+
+refs:
+	scripts/fetch-reference
+
+install: all
+	install -d $(DESTDIR)$(QMAILHOME)/bin
+	for p in bin/*; do install -m 755 $$p $(DESTDIR)$(QMAILHOME)/bin/; done
+
+clean:
+	rm -rf bin
