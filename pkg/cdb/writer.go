@@ -208,3 +208,20 @@ func (e *MoveError) Error() string {
 }
 
 func (e *MoveError) Unwrap() error { return e.Err }
+
+// Reset throws away every record added so far and starts the database
+// again in the same temporary file.
+func (fw *FileWriter) Reset() error {
+	if err := fw.file.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := fw.file.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	w, err := NewWriter(fw.file)
+	if err != nil {
+		return err
+	}
+	fw.Writer = w
+	return nil
+}
