@@ -9,10 +9,12 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/quail-mta/quail/pkg/cdb"
 	"github.com/quail-mta/quail/pkg/djberr"
@@ -22,6 +24,10 @@ import (
 const fatal = "tcprules: fatal: "
 
 func main() {
+	// Nearly everything tcprules allocates lives until it exits, so
+	// collecting would only cost time: collect only past 1 GiB.
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(1 << 30)
 	if len(os.Args) < 3 {
 		fmt.Fprintln(os.Stderr, "tcprules: usage: tcprules rules.cdb rules.tmp")
 		os.Exit(100)
@@ -33,6 +39,18 @@ func main() {
 	os.Exit(code)
 }
 
+// readAll reads the whole input, in one allocation when it is a file.
+func readAll(input io.Reader) ([]byte, error) {
+	if f, ok := input.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			buf := bytes.NewBuffer(make([]byte, 0, st.Size()+1))
+			_, err := buf.ReadFrom(f)
+			return buf.Bytes(), err
+		}
+	}
+	return io.ReadAll(input)
+}
+
 // run compiles input into path through tmp and returns the exit code and
 // the message for a failure.
 func run(path, tmp string, input io.Reader) (int, string) {
@@ -40,11 +58,12 @@ func run(path, tmp string, input io.Reader) (int, string) {
 	if err != nil {
 		return 111, "unable to create " + tmp + ": " + djberr.Text(err)
 	}
-	text, err := io.ReadAll(input)
+	text, err := readAll(input)
 	if err != nil {
 		w.Abort()
 		return 111, "unable to read input: " + djberr.Text(err)
 	}
+	w.Grow(bytes.Count(text, []byte("\n")) + 1) // one record a line, usually
 	err = rules.Compile(text, w.Reset, func(_ int, key, data []byte) error {
 		return w.Add(key, data)
 	})

@@ -23,6 +23,7 @@ type Writer struct {
 	pos    uint64
 	slots  []slot
 	counts [tableCount]uint32
+	head   [8]byte // a record's lengths; a field so that Add does not allocate
 	err    error
 }
 
@@ -47,10 +48,9 @@ func (w *Writer) Add(key, data []byte) error {
 		w.err = ErrTooBig
 		return w.err
 	}
-	var head [8]byte
-	binary.LittleEndian.PutUint32(head[0:], uint32(len(key)))
-	binary.LittleEndian.PutUint32(head[4:], uint32(len(data)))
-	w.buf.Write(head[:])
+	binary.LittleEndian.PutUint32(w.head[0:], uint32(len(key)))
+	binary.LittleEndian.PutUint32(w.head[4:], uint32(len(data)))
+	w.buf.Write(w.head[:])
 	w.buf.Write(key)
 	if _, err := w.buf.Write(data); err != nil {
 		w.err = err
@@ -61,6 +61,12 @@ func (w *Writer) Add(key, data []byte) error {
 	w.counts[h&0xff]++
 	w.pos += size
 	return nil
+}
+
+// Grow makes room for n more records without reallocating, for callers
+// that know roughly how many they will add.
+func (w *Writer) Grow(n int) {
+	w.slots = append(make([]slot, 0, len(w.slots)+n), w.slots...)
 }
 
 // Finish writes the hash tables and the header and flushes everything to dst.

@@ -87,6 +87,7 @@ type compiler struct {
 	num  int
 	data []byte
 	key  []byte
+	err  error // the first error from add
 }
 
 // line compiles one line, which still ends in its newline if it had one.
@@ -94,7 +95,7 @@ func (c *compiler) line(num int, line []byte) error {
 	if line[0] == '#' || line[0] == '\n' {
 		return nil
 	}
-	line = bytes.TrimRight(line, "\n \t")
+	line = trimTrailing(line)
 	colon := c.split(line)
 	if colon < 0 {
 		if c.mode == ModeIPv6 {
@@ -103,13 +104,12 @@ func (c *compiler) line(num int, line []byte) error {
 		return nil // 0.88 skips a line without a colon
 	}
 	c.num = num
-	bad := &ParseError{Num: num, Line: line}
 	data, ok := encode(c.data[:0], line[colon+1:])
 	c.data = data
-	if !ok {
-		return bad
+	if !ok || !c.address(line[:colon]) {
+		return &ParseError{Num: num, Line: line}
 	}
-	return c.address(line[:colon], bad)
+	return c.err
 }
 
 // split finds the colon between address and instruction, or -1.
@@ -117,12 +117,26 @@ func (c *compiler) split(line []byte) int {
 	if c.mode == ModeIPv4 {
 		return bytes.IndexByte(line, ':')
 	}
-	for i, b := range line {
-		if b == ':' && (bytes.HasPrefix(line[i+1:], []byte("deny")) || bytes.HasPrefix(line[i+1:], []byte("allow"))) {
+	for i := 0; ; i++ {
+		colon := bytes.IndexByte(line[i:], ':')
+		if colon < 0 {
+			return -1
+		}
+		i += colon
+		if rest := line[i+1:]; bytes.HasPrefix(rest, []byte("deny")) || bytes.HasPrefix(rest, []byte("allow")) {
 			return i
 		}
 	}
-	return -1
+}
+
+// trimTrailing strips the newline, spaces and tabs tcprules ignores at the
+// end of a line (and nothing else: a carriage return stays).
+func trimTrailing(line []byte) []byte {
+	n := len(line)
+	for n > 0 && (line[n-1] == '\n' || line[n-1] == ' ' || line[n-1] == '\t') {
+		n--
+	}
+	return line[:n]
 }
 
 // encode appends the cdb data for an instruction ("allow", "deny", then
@@ -163,11 +177,13 @@ func encode(data, rest []byte) ([]byte, bool) {
 
 // address adds the records for one address: one record, or one per value
 // of a range such as 10.2-3. or 1.2.3.112-127. Ranges apply only to
-// addresses without '=' or '@'; the first '-' is the range.
-func (c *compiler) address(addr []byte, bad error) error {
+// addresses without '=' or '@'; the first '-' is the range. It returns
+// false for a malformed range; an error from add is left in c.err.
+func (c *compiler) address(addr []byte) bool {
 	dash := bytes.IndexByte(addr, '-')
-	if dash < 0 || bytes.ContainsAny(addr, "=@") {
-		return c.add(c.num, addr, c.data)
+	if dash < 0 || bytes.IndexByte(addr, '=') >= 0 || bytes.IndexByte(addr, '@') >= 0 {
+		c.err = c.add(c.num, addr, c.data)
+		return true
 	}
 	left := bytes.LastIndexByte(addr[:dash], '.') + 1
 	right := len(addr)
@@ -177,18 +193,18 @@ func (c *compiler) address(addr []byte, bad error) error {
 	bottom, ok1 := rangeBound(addr[left:dash])
 	top, ok2 := rangeBound(addr[dash+1 : right])
 	if !ok1 || !ok2 {
-		return bad
+		return false
 	}
 	top = min(top, 255)
 	for n := bottom; n <= top; n++ {
 		c.key = append(c.key[:0], addr[:left]...)
 		c.key = strconv.AppendUint(c.key, n, 10)
 		c.key = append(c.key, addr[right:]...)
-		if err := c.add(c.num, c.key, c.data); err != nil {
-			return err
+		if c.err = c.add(c.num, c.key, c.data); c.err != nil {
+			return true
 		}
 	}
-	return nil
+	return true
 }
 
 // rangeBound reads a range bound as scan_ulong does: decimal digits (none
