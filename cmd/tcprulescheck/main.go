@@ -11,6 +11,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -112,10 +113,11 @@ func lint(path string) int {
 	}
 	findings, err := rules.Lint(text)
 	for _, f := range findings {
-		fmt.Printf("%s:%s\n", path, f)
+		fmt.Printf("%s:%d: %s\n", path, f.Line, f.Text)
 	}
-	if err != nil {
-		die(100, "tcprulescheck: fatal: "+err.Error())
+	var parseErr *rules.ParseError
+	if errors.As(err, &parseErr) {
+		die(100, fmt.Sprintf("tcprulescheck: fatal: %s: line %d: %s", path, parseErr.Num, parseErr))
 	}
 	if len(findings) > 0 {
 		return 1
