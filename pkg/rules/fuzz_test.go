@@ -111,3 +111,23 @@ func fmtVars(vars []Var) string {
 	b.WriteString("]")
 	return b.String()
 }
+
+// TestStaleBuffer: on an unterminated last line the IPv6 build reads
+// "allow" left in its line buffer by an earlier line, and so fails on that
+// line instead of looping.
+func TestStaleBuffer(t *testing.T) {
+	nop := func(int, []byte, []byte) error { return nil }
+	for _, tc := range []struct {
+		input, errLine string
+	}{
+		{"a:b:allow\nx:allow\nc:", "c:"},
+		{"a:b:allow\nx:allow\nc:\n", "a:b:allow"}, // the IPv6 build loops: 0.88 fails on line 1
+		{"1.2.3.4:allow\n5:", "5:"},
+	} {
+		err := Compile([]byte(tc.input), func() error { return nil }, nop)
+		pe, ok := err.(*ParseError)
+		if !ok || string(pe.Line) != tc.errLine {
+			t.Errorf("%q: error %v, want a parse error on %q", tc.input, err, tc.errLine)
+		}
+	}
+}

@@ -66,18 +66,38 @@ func Compile(input []byte, reset func() error, add AddFunc) error {
 func CompileMode(input []byte, mode Mode, add AddFunc) error {
 	var c compiler
 	c.mode, c.add = mode, add
-	for num := 1; len(input) > 0; num++ {
-		line := input
-		if i := bytes.IndexByte(input, '\n'); i >= 0 {
-			line, input = input[:i+1], input[i+1:]
+	rest := input
+	for num := 1; len(rest) > 0; num++ {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i+1], rest[i+1:]
 		} else {
-			input = nil
+			rest = nil
+			c.stale = staleBytes(input[:len(input)-len(line)], len(line))
 		}
 		if err := c.line(num, line); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// staleBytes returns what the C program's line buffer holds just past a
+// final line of length n that has no newline: the IPv6 build compares
+// "allow" against those bytes, left there by the most recent earlier line
+// long enough to reach them.
+func staleBytes(before []byte, n int) []byte {
+	stale := make([]byte, len("allow"))
+	found := make([]bool, len(stale))
+	lines := bytes.SplitAfter(before, []byte("\n"))
+	for i := len(lines) - 1; i >= 0; i-- {
+		for k := range stale {
+			if !found[k] && n+k < len(lines[i]) {
+				stale[k], found[k] = lines[i][n+k], true
+			}
+		}
+	}
+	return stale
 }
 
 // compiler holds the buffers reused from line to line.
@@ -88,6 +108,9 @@ type compiler struct {
 	data []byte
 	key  []byte
 	err  error // the first error from add
+	// stale is the C line buffer's content just past an unterminated last
+	// line, which the IPv6 build's split reads.
+	stale []byte
 }
 
 // line compiles one line, which still ends in its newline if it had one.
@@ -95,8 +118,9 @@ func (c *compiler) line(num int, line []byte) error {
 	if line[0] == '#' || line[0] == '\n' {
 		return nil
 	}
+	raw := line
 	line = trimTrailing(line)
-	colon := c.split(line)
+	colon := c.split(line, raw)
 	if colon < 0 {
 		if c.mode == ModeIPv6 {
 			return ErrNoSplit
@@ -112,10 +136,16 @@ func (c *compiler) line(num int, line []byte) error {
 	return c.err
 }
 
-// split finds the colon between address and instruction, or -1.
-func (c *compiler) split(line []byte) int {
+// split finds the colon between address and instruction, or -1. The IPv6
+// build looks for "allow" or "deny" in the raw line as read (its stripped
+// white space included) and, after an unterminated last line, in the
+// buffer's stale bytes.
+func (c *compiler) split(line, raw []byte) int {
 	if c.mode == ModeIPv4 {
 		return bytes.IndexByte(line, ':')
+	}
+	if raw[len(raw)-1] != '\n' {
+		raw = append(append([]byte(nil), raw...), c.stale...)
 	}
 	for i := 0; ; i++ {
 		colon := bytes.IndexByte(line[i:], ':')
@@ -123,7 +153,7 @@ func (c *compiler) split(line []byte) int {
 			return -1
 		}
 		i += colon
-		if rest := line[i+1:]; bytes.HasPrefix(rest, []byte("deny")) || bytes.HasPrefix(rest, []byte("allow")) {
+		if rest := raw[i+1:]; bytes.HasPrefix(rest, []byte("deny")) || bytes.HasPrefix(rest, []byte("allow")) {
 			return i
 		}
 	}
