@@ -8,7 +8,7 @@ import (
 	"github.com/quail-mta/quail/pkg/cdb"
 )
 
-func FuzzCompile(f *testing.F) {
+func FuzzRulesCompile(f *testing.F) {
 	for _, seed := range []string{
 		"127.:allow,RELAYCLIENT=\"\"\n:deny\n",
 		"10.2-3.:allow\n1.2.3.112-127:deny,A='x'\n",
@@ -36,9 +36,9 @@ func FuzzCompile(f *testing.F) {
 	})
 }
 
-// FuzzLookup looks clients up in arbitrary database bytes: errors are
+// FuzzRulesLookup looks clients up in arbitrary database bytes: errors are
 // fine, panics and reads out of bounds are not.
-func FuzzLookup(f *testing.F) {
+func FuzzRulesLookup(f *testing.F) {
 	f.Add(make([]byte, 2048), "1.2.3.4", "host.example.com", "joe")
 	f.Add([]byte("short"), "::ffff:127.0.0.1", "", "")
 	f.Fuzz(func(t *testing.T, db []byte, ip, host, info string) {
