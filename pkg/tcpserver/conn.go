@@ -1,0 +1,269 @@
+package tcpserver
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/quail-mta/quail/pkg/djberr"
+	"github.com/quail-mta/quail/pkg/resolver"
+	"github.com/quail-mta/quail/pkg/rules"
+)
+
+// resolverTimeout bounds each DNS lookup, as dnscache's own retries do.
+const resolverTimeout = 30 * time.Second
+
+// Wait statuses the original logs for children it did not run: exit 100
+// (denied) and exit 111 (dropped).
+const (
+	statusDenied  = 100 << 8
+	statusDropped = 111 << 8
+)
+
+// peer is one side of a connection in the forms the environment needs.
+type peer struct {
+	addr    netip.Addr
+	port    string
+	text    string // TCP*IP: IPv4 form for an IPv4 client, unless -6
+	text6   string // TCP6*IP: always IPv6 form
+	host    string
+	hasHost bool
+}
+
+func newPeer(ap netip.AddrPort, fakeV4 bool) peer {
+	addr := ap.Addr()
+	v6 := netip.AddrFrom16(addr.As16()).WithZone(addr.Zone())
+	p := peer{addr: addr, port: strconv.Itoa(int(ap.Port())), text6: v6.String()}
+	p.text = p.text6
+	if fakeV4 {
+		p.text = addr.Unmap().String()
+	}
+	return p
+}
+
+// session is what tcpserver learns about one connection before it runs the
+// program.
+type session struct {
+	local, remote peer
+	fakeV4        bool
+	info          string
+	hasInfo       bool
+	env           envList
+	deny          bool
+	limits        limitVars
+}
+
+func (s *Server) handle(conn *net.TCPConn) {
+	defer s.done()
+	defer conn.Close()
+	remoteAP := conn.RemoteAddr().(*net.TCPAddr).AddrPort()
+	localAP := conn.LocalAddr().(*net.TCPAddr).AddrPort()
+	ip := remoteAP.Addr().Unmap()
+	s.count(ip, +1)
+	defer s.count(ip, -1)
+
+	fakeV4 := !s.opts.ForceIPv6 && (remoteAP.Addr().Is4() || remoteAP.Addr().Is4In6())
+	ss := &session{fakeV4: fakeV4, local: newPeer(localAP, fakeV4), remote: newPeer(remoteAP, fakeV4)}
+	s.tune(conn)
+	if s.opts.Banner != "" {
+		if _, err := conn.Write([]byte(s.opts.Banner)); err != nil {
+			s.drop(ss, "unable to print banner: %s", djberr.Text(err))
+			return
+		}
+	}
+	s.lookUp(ss)
+	if !s.applyRules(ss) {
+		return
+	}
+	if !s.withinLimits(conn, ss, ip) {
+		return
+	}
+	if ss.deny {
+		s.log.verbose("pid %s from %s", s.pid, ss.remote.text)
+		s.log.verbose("%s", s.decisionLine("deny", s.pid, ss))
+		s.log.verbose("end %s status %d", s.pid, statusDenied)
+		return
+	}
+	s.run(conn, ss)
+}
+
+// tune sets the socket options the flags ask for.
+func (s *Server) tune(conn *net.TCPConn) {
+	conn.SetNoDelay(s.opts.NoDelay) // Go's default is on; the original's is off
+	if s.opts.KillOptions {
+		if raw, err := conn.SyscallConn(); err == nil {
+			raw.Control(func(fd uintptr) {
+				syscall.SetsockoptString(int(fd), syscall.IPPROTO_IP, syscall.IP_OPTIONS, "")
+			})
+		}
+	}
+}
+
+// lookUp fills in names, ident and the environment, in the original's order.
+func (s *Server) lookUp(ss *session) {
+	ctx, cancel := context.WithTimeout(context.Background(), resolverTimeout)
+	defer cancel()
+	if s.opts.HasLocalName {
+		ss.local.host, ss.local.hasHost = s.opts.LocalName, true
+	} else {
+		ss.local.host, ss.local.hasHost = reverse(ctx, ss.local.addr)
+	}
+	proto := "TCP"
+	if !ss.fakeV4 {
+		proto = "TCP6"
+	}
+	e := &ss.env
+	e.set("PROTO", proto)
+	e.set("TCPLOCALIP", ss.local.text)
+	e.set("TCP6LOCALIP", ss.local.text6)
+	e.set("TCPLOCALPORT", ss.local.port)
+	e.set("TCP6LOCALPORT", ss.local.port)
+	e.setOrUnset("TCPLOCALHOST", ss.local.host, ss.local.hasHost)
+	e.setOrUnset("TCP6LOCALHOST", ss.local.host, ss.local.hasHost)
+	if zone := ss.local.addr.Zone(); !ss.fakeV4 && zone != "" {
+		e.set("TCP6INTERFACE", zone)
+	}
+	if s.opts.RemoteHost {
+		ss.remote.host, ss.remote.hasHost = reverse(ctx, ss.remote.addr)
+		if ss.remote.hasHost && s.opts.Paranoid && !forwardMatches(ctx, ss.remote.host, ss.remote.addr) {
+			ss.remote.host, ss.remote.hasHost = "", false
+		}
+	}
+	e.set("TCPREMOTEIP", ss.remote.text)
+	e.set("TCP6REMOTEIP", ss.remote.text6)
+	e.set("TCPREMOTEPORT", ss.remote.port)
+	e.set("TCP6REMOTEPORT", ss.remote.port)
+	e.setOrUnset("TCPREMOTEHOST", ss.remote.host, ss.remote.hasHost)
+	e.setOrUnset("TCP6REMOTEHOST", ss.remote.host, ss.remote.hasHost)
+	if s.opts.RemoteInfo {
+		ss.info, ss.hasInfo = Ident(ss.remote.addr, ss.remote.port, ss.local.addr, ss.local.port, s.opts.Timeout)
+	}
+	e.setOrUnset("TCPREMOTEINFO", ss.info, ss.hasInfo)
+	e.setOrUnset("TCP6REMOTEINFO", ss.info, ss.hasInfo)
+}
+
+// reverse returns the first PTR name of addr, without the final dot. An
+// empty answer counts as no name, as in the original.
+func reverse(ctx context.Context, addr netip.Addr) (string, bool) {
+	names, err := resolver.Get().LookupAddr(ctx, addr.Unmap().WithZone("").String())
+	if err != nil || len(names) == 0 {
+		return "", false
+	}
+	name := strings.TrimSuffix(names[0], ".")
+	return name, name != ""
+}
+
+// forwardMatches is -p's check: the name's addresses include addr.
+func forwardMatches(ctx context.Context, name string, addr netip.Addr) bool {
+	addrs, err := resolver.Get().LookupNetIP(ctx, "ip", name)
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if a.Unmap() == addr.Unmap().WithZone("") {
+			return true
+		}
+	}
+	return false
+}
+
+// applyRules consults -x. It returns false when the connection was dropped.
+func (s *Server) applyRules(ss *session) bool {
+	if s.opts.Rules == "" {
+		return true
+	}
+	client := rules.Client{
+		IP:   ss.remote.text,
+		Host: ss.remote.host, HasHost: ss.remote.hasHost,
+		Info: ss.info, HasInfo: ss.hasInfo,
+	}
+	d, err := rules.Lookup(s.opts.Rules, client)
+	if errors.Is(err, fs.ErrNotExist) && s.opts.AllowNoRules {
+		return true
+	}
+	if err != nil {
+		s.drop(ss, "unable to read %s: %s", s.opts.Rules, djberr.Text(err))
+		return false
+	}
+	ss.deny = d.Deny
+	for _, v := range d.Vars {
+		ss.env.set(v.Name, v.Value)
+		ss.limits.note(v.Name, v.Value)
+	}
+	return true
+}
+
+// drop gives up on a connection before running the program, logging as the
+// original's child does before it exits 111.
+func (s *Server) drop(ss *session, format string, args ...any) {
+	s.log.verbose("pid %s from %s", s.pid, ss.remote.text)
+	s.log.warn("dropping connection, "+format, args...)
+	s.log.verbose("end %s status %d", s.pid, statusDropped)
+}
+
+// decisionLine is the -v "ok"/"deny" line: local and remote host, IP
+// (IPv6 form), port, and the ident answer.
+func (s *Server) decisionLine(verdict, pid string, ss *session) string {
+	info := ""
+	if ss.hasInfo {
+		info = safe(ss.info)
+	}
+	return verdict + " " + pid + " " +
+		safe(ss.local.host) + ":" + safe(ss.local.text6) + ":" + ss.local.port + " " +
+		safe(ss.remote.host) + ":" + safe(ss.remote.text6) + ":" + info + ":" + ss.remote.port
+}
+
+// run starts the program with the connection on fds 0 and 1 and waits for
+// it, logging its end as the original's parent does.
+func (s *Server) run(conn *net.TCPConn, ss *session) {
+	file, err := conn.File() // a blocking duplicate for the child
+	if err != nil {
+		s.drop(ss, "unable to set up descriptors: %s", djberr.Text(err))
+		return
+	}
+	defer file.Close()
+	conn.Close()
+	path, err := exec.LookPath(s.opts.Program[0])
+	if err != nil {
+		s.log.verbose("pid %s from %s", s.pid, ss.remote.text)
+		s.log.verbose("%s", s.decisionLine("ok", s.pid, ss))
+		s.log.warn("dropping connection, unable to run %s: %s", s.opts.Program[0], djberr.Text(unwrapExec(err)))
+		s.log.verbose("end %s status %d", s.pid, statusDropped)
+		return
+	}
+	cmd := &exec.Cmd{
+		Path:   path,
+		Args:   s.opts.Program,
+		Env:    ss.env.apply(os.Environ()),
+		Stdin:  file,
+		Stdout: file,
+		Stderr: os.Stderr,
+	}
+	if err := cmd.Start(); err != nil {
+		s.drop(ss, "unable to run %s: %s", s.opts.Program[0], djberr.Text(unwrapExec(err)))
+		return
+	}
+	file.Close()
+	pid := strconv.Itoa(cmd.Process.Pid)
+	s.log.verbose("pid %s from %s", pid, ss.remote.text)
+	s.log.verbose("%s", s.decisionLine("ok", pid, ss))
+	cmd.Wait()
+	status := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	s.log.verbose("end %s status %d", pid, uint32(status))
+}
+
+// unwrapExec turns exec's "not found" into ENOENT for djb's wording.
+func unwrapExec(err error) error {
+	if errors.Is(err, exec.ErrNotFound) {
+		return syscall.ENOENT
+	}
+	return err
+}

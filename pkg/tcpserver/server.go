@@ -1,0 +1,132 @@
+package tcpserver
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"sync"
+)
+
+// Server accepts connections and hands each to the program.
+type Server struct {
+	opts     Options
+	listener *net.TCPListener
+	log      *logger
+	pid      string // this process's pid, for lines about refused clients
+
+	slots    chan struct{} // one token per connection being handled
+	mu       sync.Mutex
+	children int
+	perIP    map[netip.Addr]int
+	perNet   map[netip.Prefix]int
+}
+
+// New prepares a server on a bound listener; log gets the log lines.
+func New(ln *net.TCPListener, opts Options, log io.Writer) *Server {
+	limit := max(opts.Limit, 1)
+	if opts.Limit <= 0 {
+		limit = 1 // the original waits for a free slot that never comes; serve one at a time instead
+	}
+	return &Server{
+		opts:     opts,
+		listener: ln,
+		log:      &logger{w: log, level: opts.Verbosity},
+		pid:      strconv.Itoa(os.Getpid()),
+		slots:    make(chan struct{}, limit),
+		perIP:    map[netip.Addr]int{},
+		perNet:   map[netip.Prefix]int{},
+	}
+}
+
+// Serve accepts connections until the listener fails. Connections beyond
+// the limit wait in the kernel's backlog, as in the original: the loop
+// takes a slot before it accepts.
+func (s *Server) Serve() error {
+	s.status()
+	for {
+		s.slots <- struct{}{}
+		conn, err := s.listener.AcceptTCP()
+		if err != nil {
+			<-s.slots
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		s.mu.Lock()
+		s.children++
+		s.mu.Unlock()
+		s.status()
+		go s.handle(conn)
+	}
+}
+
+// done releases a connection's slot once its child has ended.
+func (s *Server) done() {
+	s.mu.Lock()
+	s.children--
+	s.mu.Unlock()
+	<-s.slots
+	s.status()
+}
+
+func (s *Server) status() {
+	if s.log.level < Verbose {
+		return
+	}
+	s.mu.Lock()
+	n := s.children
+	s.mu.Unlock()
+	s.log.printf("status: %d/%d", n, s.opts.Limit)
+}
+
+// logger writes "tcpserver: " lines, one write each, so that lines from
+// concurrent connections never interleave.
+type logger struct {
+	mu    sync.Mutex
+	w     io.Writer
+	level Verbosity
+}
+
+func (l *logger) printf(format string, args ...any) {
+	line := "tcpserver: " + fmt.Sprintf(format, args...) + "\n"
+	l.mu.Lock()
+	io.WriteString(l.w, line)
+	l.mu.Unlock()
+}
+
+// warn logs a warning unless -q.
+func (l *logger) warn(format string, args ...any) {
+	if l.level >= Errors {
+		l.printf("warning: "+format, args...)
+	}
+}
+
+// verbose logs a -v line.
+func (l *logger) verbose(format string, args ...any) {
+	if l.level >= Verbose {
+		l.printf(format, args...)
+	}
+}
+
+// safe renders a name for a log line as the original does: at most 100
+// bytes, then "..."; control bytes, bytes above 126 and '%' become '?'.
+func safe(s string) string {
+	b := []byte(s)
+	cut := len(b) > 100
+	if cut {
+		b = b[:100]
+	}
+	for i, c := range b {
+		if c < 33 || c > 126 || c == '%' {
+			b[i] = '?'
+		}
+	}
+	if cut {
+		return string(b) + "..."
+	}
+	return string(b)
+}
