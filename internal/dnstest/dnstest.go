@@ -27,6 +27,7 @@ type Server struct {
 	// ServFail lists names answered with SERVFAIL.
 	servFail map[string]bool
 	queries  []string
+	closed   chan struct{} // closed when the test ends, to release hung queries
 }
 
 type key struct {
@@ -39,7 +40,7 @@ type key struct {
 // "1.0.0.127.in-addr.arpa. PTR localhost."; a TTL and class are optional.
 func Start(t testing.TB, zone ...string) *Server {
 	t.Helper()
-	s := &Server{records: map[key][]dns.RR{}, hang: map[string]bool{}, servFail: map[string]bool{}}
+	s := &Server{records: map[key][]dns.RR{}, hang: map[string]bool{}, servFail: map[string]bool{}, closed: make(chan struct{})}
 	for _, line := range zone {
 		s.Add(t, line)
 	}
@@ -59,6 +60,7 @@ func Start(t testing.TB, zone ...string) *Server {
 	go udpServer.ActivateAndServe()
 	go tcpServer.ActivateAndServe()
 	t.Cleanup(func() {
+		close(s.closed)
 		udpServer.Shutdown()
 		tcpServer.Shutdown()
 	})
@@ -113,7 +115,10 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 	exists := s.nameExists(name)
 	s.mu.Unlock()
 	if hang {
-		time.Sleep(10 * time.Second)
+		select {
+		case <-s.closed:
+		case <-time.After(time.Minute):
+		}
 		return
 	}
 	m := new(dns.Msg)

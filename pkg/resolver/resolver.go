@@ -8,8 +8,11 @@
 // ("127.0.0.1:5353", "[::1]:5353"). When it is unset, the system's
 // resolver configuration applies.
 //
-// The wire format is the standard library's (net.Resolver with its pure-Go
-// client), which still answers names listed in /etc/hosts from that file.
+// Client (Default) is djbdns's way: it asks the servers directly, never
+// reads /etc/hosts and never appends a search domain; tcpserver, tcpclient
+// and rblsmtpd use it. Get returns a standard library net.Resolver pointed
+// at the same servers for programs that want its richer lookups (it still
+// answers names listed in /etc/hosts from that file).
 package resolver
 
 import (
@@ -73,16 +76,16 @@ func IsTemporary(err error) bool {
 	if err == nil {
 		return false
 	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return !dnsErr.IsNotFound
-	}
-	return true
+	return !IsNotFound(err)
 }
 
 // IsNotFound reports whether a lookup error says the name or the record
 // does not exist (a permanent answer).
 func IsNotFound(err error) bool {
+	var ours *Error
+	if errors.As(err, &ours) {
+		return ours.NotFound
+	}
 	var dnsErr *net.DNSError
 	return errors.As(err, &dnsErr) && dnsErr.IsNotFound
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -153,17 +152,16 @@ func (s *Server) lookUp(ss *session) {
 // reverse returns the first PTR name of addr, without the final dot. An
 // empty answer counts as no name, as in the original.
 func reverse(ctx context.Context, addr netip.Addr) (string, bool) {
-	names, err := resolver.Get().LookupAddr(ctx, addr.Unmap().WithZone("").String())
-	if err != nil || len(names) == 0 {
+	name, err := resolver.Default().PTR(ctx, addr)
+	if err != nil {
 		return "", false
 	}
-	name := strings.TrimSuffix(names[0], ".")
 	return name, name != ""
 }
 
 // forwardMatches is -p's check: the name's addresses include addr.
 func forwardMatches(ctx context.Context, name string, addr netip.Addr) bool {
-	addrs, err := resolver.Get().LookupNetIP(ctx, "ip", name)
+	addrs, err := resolver.Default().IPs(ctx, name)
 	if err != nil {
 		return false
 	}

@@ -65,14 +65,26 @@ func hostAddr(host string, ipv4Only bool) (netip.Addr, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), resolverTimeout)
 	defer cancel()
-	addrs, err := resolver.Get().LookupNetIP(ctx, "ip", host)
+	addrs, err := resolver.Default().IPs(ctx, host)
 	if err != nil && !resolver.IsNotFound(err) {
 		return netip.Addr{}, fatalf("temporarily unable to figure out IP address for %s: %s", host, djberr.Text(err))
 	}
 	if len(addrs) == 0 {
 		return netip.Addr{}, fatalf("no IP address for %s", host)
 	}
-	return addrs[0], nil
+	return preferIPv4(addrs), nil
+}
+
+// preferIPv4 picks the address a name is bound to: its first IPv4 address
+// if it has one (so "localhost" means 127.0.0.1, as recorded from the
+// original), else its first address.
+func preferIPv4(addrs []netip.Addr) netip.Addr {
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			return a.Unmap()
+		}
+	}
+	return addrs[0]
 }
 
 // Listen binds the socket tcpserver accepts on: SO_REUSEADDR, a dual-stack
