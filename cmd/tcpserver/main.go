@@ -15,8 +15,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/quail-mta/quail/pkg/djberr"
 	"github.com/quail-mta/quail/pkg/tcpserver"
 )
@@ -61,17 +59,19 @@ type ids struct {
 
 // drop sets the group (and only that supplementary group) and then the
 // user, as the original's prot_gid and prot_uid; 0 leaves them alone.
+// The syscall package's calls change every thread of the process, which
+// the x/sys/unix setgroups does not.
 func (i ids) drop() error {
 	if i.gid != 0 {
-		if err := unix.Setgroups([]int{int(i.gid)}); err != nil {
+		if err := syscall.Setgroups([]int{int(i.gid)}); err != nil {
 			return fmt.Errorf("unable to set gid: %s", djberr.Text(err))
 		}
-		if err := unix.Setgid(int(i.gid)); err != nil {
+		if err := syscall.Setgid(int(i.gid)); err != nil {
 			return fmt.Errorf("unable to set gid: %s", djberr.Text(err))
 		}
 	}
 	if i.uid != 0 {
-		if err := unix.Setuid(int(i.uid)); err != nil {
+		if err := syscall.Setuid(int(i.uid)); err != nil {
 			return fmt.Errorf("unable to set uid: %s", djberr.Text(err))
 		}
 	}
