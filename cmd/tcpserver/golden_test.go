@@ -225,6 +225,8 @@ func startServer(t *testing.T, bin, work, dnsAddr string, sc *scenario, child st
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = work
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "DNSCACHEIP=" + dnsAddr}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 2 * time.Second
 	s := &server{cmd: cmd, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
@@ -234,7 +236,7 @@ func startServer(t *testing.T, bin, work, dnsAddr string, sc *scenario, child st
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
 	reader := bufio.NewReader(pipe)
 	line, err := reader.ReadString('\n')
 	if err != nil {

@@ -30,7 +30,11 @@ func main() {
 	if err != nil {
 		fatal(err.Error())
 	}
-	signal.Ignore(syscall.SIGPIPE)
+	// The original ignores SIGPIPE and restores it for the child. Notify
+	// (rather than Ignore, which a child would inherit) gets the first
+	// half; Go resets notified signals to the default in a child.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	exitOnTerm()
 	ln, err := tcpserver.Listen(host, port, opts)
 	if err != nil {
 		fatal(err.Error())
@@ -41,7 +45,6 @@ func main() {
 	if ids.printPort {
 		fmt.Printf("%d\n", ln.Addr().(*net.TCPAddr).Port)
 	}
-	exitOnTerm()
 	var log io.Writer = os.Stderr
 	if opts.Verbosity == tcpserver.Quiet {
 		log = io.Discard

@@ -44,13 +44,8 @@ func Start(t testing.TB, zone ...string) *Server {
 	for _, line := range zone {
 		s.Add(t, line)
 	}
-	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+	udp, tcp, err := listenBoth()
 	if err != nil {
-		t.Fatal(err)
-	}
-	tcp, err := net.Listen("tcp", udp.LocalAddr().String())
-	if err != nil {
-		udp.Close()
 		t.Fatal(err)
 	}
 	s.Addr = udp.LocalAddr().String()
@@ -145,4 +140,23 @@ func (s *Server) nameExists(name string) bool {
 		}
 	}
 	return false
+}
+
+// listenBoth finds a loopback port free for both UDP and TCP; the port the
+// kernel picks for UDP may already be taken for TCP, so it tries again.
+func listenBoth() (net.PacketConn, net.Listener, error) {
+	var lastErr error
+	for try := 0; try < 20; try++ {
+		udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, err
+		}
+		tcp, err := net.Listen("tcp", udp.LocalAddr().String())
+		if err == nil {
+			return udp, tcp, nil
+		}
+		udp.Close()
+		lastErr = err
+	}
+	return nil, nil, lastErr
 }

@@ -3,10 +3,9 @@ package tcpserver
 import (
 	"context"
 	"errors"
+	"golang.org/x/sys/unix"
 	"io/fs"
-	"net"
 	"net/netip"
-	"os"
 	"os/exec"
 	"strconv"
 	"syscall"
@@ -60,20 +59,35 @@ type session struct {
 	limits        limitVars
 }
 
-func (s *Server) handle(conn *net.TCPConn) {
-	defer s.done()
-	defer conn.Close()
-	remoteAP := conn.RemoteAddr().(*net.TCPAddr).AddrPort()
-	localAP := conn.LocalAddr().(*net.TCPAddr).AddrPort()
+// handle serves one accepted socket, which it owns and closes, and the
+// slot it was accepted in. Once a child runs, both pass to the reaper.
+func (s *Server) handle(fd int, remoteSA unix.Sockaddr) {
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			unix.Close(fd)
+			s.done()
+		}
+	}()
+	remoteAP, ok := sockaddrPort(remoteSA)
+	localSA, err := unix.Getsockname(fd)
+	localAP, ok2 := sockaddrPort(localSA)
+	if !ok || err != nil || !ok2 {
+		return
+	}
 	ip := remoteAP.Addr().Unmap()
 	s.count(ip, +1)
-	defer s.count(ip, -1)
+	defer func() {
+		if !handedOver {
+			s.count(ip, -1)
+		}
+	}()
 
 	fakeV4 := !s.opts.ForceIPv6 && (remoteAP.Addr().Is4() || remoteAP.Addr().Is4In6())
 	ss := &session{fakeV4: fakeV4, local: newPeer(localAP, fakeV4), remote: newPeer(remoteAP, fakeV4)}
-	s.tune(conn)
+	s.tune(fd)
 	if s.opts.Banner != "" {
-		if _, err := conn.Write([]byte(s.opts.Banner)); err != nil {
+		if err := writeAll(fd, s.opts.Banner); err != nil {
 			s.drop(ss, "unable to print banner: %s", djberr.Text(err))
 			return
 		}
@@ -82,7 +96,7 @@ func (s *Server) handle(conn *net.TCPConn) {
 	if !s.applyRules(ss) {
 		return
 	}
-	if !s.withinLimits(conn, ss, ip) {
+	if !s.withinLimits(fd, ss, ip) {
 		return
 	}
 	if ss.deny {
@@ -91,18 +105,33 @@ func (s *Server) handle(conn *net.TCPConn) {
 		s.log.verbose("end %s status %d", s.pid, statusDenied)
 		return
 	}
-	s.run(conn, ss)
+	handedOver = s.run(fd, ss, func() { s.count(ip, -1); s.done() })
 }
 
-// tune sets the socket options the flags ask for.
-func (s *Server) tune(conn *net.TCPConn) {
-	conn.SetNoDelay(s.opts.NoDelay) // Go's default is on; the original's is off
-	if s.opts.KillOptions {
-		if raw, err := conn.SyscallConn(); err == nil {
-			raw.Control(func(fd uintptr) {
-				syscall.SetsockoptString(int(fd), syscall.IPPROTO_IP, syscall.IP_OPTIONS, "")
-			})
+// writeAll writes text to the (blocking) socket.
+func writeAll(fd int, text string) error {
+	b := []byte(text)
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if err == unix.EINTR {
+			continue
 		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// tune sets the socket options the flags ask for. An accepted socket
+// starts with Nagle's algorithm on, the original's default (-d).
+func (s *Server) tune(fd int) {
+	if s.opts.NoDelay {
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	}
+	if s.opts.KillOptions {
+		unix.SetsockoptString(fd, unix.IPPROTO_IP, unix.IP_OPTIONS, "")
 	}
 }
 
@@ -219,43 +248,26 @@ func (s *Server) decisionLine(verdict, pid string, ss *session) string {
 		safe(ss.remote.host) + ":" + safe(ss.remote.text6) + ":" + info + ":" + ss.remote.port
 }
 
-// run starts the program with the connection on fds 0 and 1 and waits for
-// it, logging its end as the original's parent does.
-func (s *Server) run(conn *net.TCPConn, ss *session) {
-	file, err := conn.File() // a blocking duplicate for the child
-	if err != nil {
-		s.drop(ss, "unable to set up descriptors: %s", djberr.Text(err))
-		return
-	}
-	defer file.Close()
-	conn.Close()
-	path, err := exec.LookPath(s.opts.Program[0])
+// run starts the program with the connection on fds 0 and 1. It reports
+// whether the child runs; then fd is closed here, and when the child ends
+// the reaper logs it, as the original's parent does, and calls finished.
+func (s *Server) run(fd int, ss *session, finished func()) bool {
+	pid, err := spawn(s.opts.Program, fd, ss.env.apply(s.baseEnv))
 	if err != nil {
 		s.log.verbose("pid %s from %s", s.pid, ss.remote.text)
 		s.log.verbose("%s", s.decisionLine("ok", s.pid, ss))
-		s.log.warn("dropping connection, unable to run %s: %s", s.opts.Program[0], djberr.Text(unwrapExec(err)))
+		s.log.warn("dropping connection, unable to run %s: %s", s.opts.Program[0], djberr.Text(err))
 		s.log.verbose("end %s status %d", s.pid, statusDropped)
-		return
+		return false
 	}
-	cmd := &exec.Cmd{
-		Path:   path,
-		Args:   s.opts.Program,
-		Env:    ss.env.apply(os.Environ()),
-		Stdin:  file,
-		Stdout: file,
-		Stderr: os.Stderr,
-	}
-	if err := cmd.Start(); err != nil {
-		s.drop(ss, "unable to run %s: %s", s.opts.Program[0], djberr.Text(unwrapExec(err)))
-		return
-	}
-	file.Close()
-	pid := strconv.Itoa(cmd.Process.Pid)
-	s.log.verbose("pid %s from %s", pid, ss.remote.text)
-	s.log.verbose("%s", s.decisionLine("ok", pid, ss))
-	cmd.Wait()
-	status := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	s.log.verbose("end %s status %d", pid, uint32(status))
+	unix.Close(fd) // the child has it; EOF reaches the client when it exits
+	s.log.verbose("pid %d from %s", pid, ss.remote.text)
+	s.log.verbose("%s", s.decisionLine("ok", strconv.Itoa(pid), ss))
+	s.reaper.onExit(pid, func(status syscall.WaitStatus) {
+		s.log.verbose("end %d status %d", pid, uint32(status))
+		finished()
+	})
+	return true
 }
 
 // unwrapExec turns exec's "not found" into ENOENT for djb's wording.

@@ -18,23 +18,29 @@ func (e *envList) setOrUnset(name, value string, ok bool) {
 	*e = append(*e, envChange{name: name, value: value, unset: !ok})
 }
 
-// apply returns base with the changes made, each name once.
+// apply returns base with the changes made, each name once. The lists are
+// short, so plain scans beat a map here (this runs per connection).
 func (e envList) apply(base []string) []string {
-	last := map[string]int{}
-	for i, c := range e {
-		last[c.name] = i
-	}
-	out := make([]string, 0, len(base)+len(last))
+	out := make([]string, 0, len(base)+len(e))
 	for _, kv := range base {
 		name, _, _ := strings.Cut(kv, "=")
-		if _, changed := last[name]; !changed {
+		if !e.changes(name) {
 			out = append(out, kv)
 		}
 	}
 	for i, c := range e {
-		if last[c.name] == i && !c.unset {
+		if !c.unset && !e[i+1:].changes(c.name) {
 			out = append(out, c.name+"="+c.value)
 		}
 	}
 	return out
+}
+
+func (e envList) changes(name string) bool {
+	for _, c := range e {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -36,7 +36,9 @@ func Ident(remote netip.Addr, remotePort string, local netip.Addr, localPort str
 }
 
 // parseIdent reads one answer line and keeps what follows its third colon
-// (the user id), up to maxInfo bytes, without the line ending.
+// (the user id), as the original does: spaces, tabs and carriage returns
+// are dropped wherever they are, and at most maxInfo+1 bytes are kept. An
+// answer without three colons gives an empty id.
 func parseIdent(r *bufio.Reader) (string, bool) {
 	var info []byte
 	colons := 0
@@ -46,8 +48,9 @@ func parseIdent(r *bufio.Reader) (string, bool) {
 			return "", false
 		}
 		switch {
+		case c == ' ' || c == '\t' || c == '\r':
 		case c == '\n':
-			return trimInfo(info), true
+			return string(info), true
 		case colons < 3:
 			if c == ':' {
 				colons++
@@ -55,20 +58,8 @@ func parseIdent(r *bufio.Reader) (string, bool) {
 		default:
 			info = append(info, c)
 			if len(info) > maxInfo {
-				return trimInfo(info), true
+				return string(info), true
 			}
 		}
 	}
-}
-
-// trimInfo removes the white space and carriage return around the user id.
-func trimInfo(b []byte) string {
-	start, end := 0, len(b)
-	for start < end && (b[start] == ' ' || b[start] == '\t') {
-		start++
-	}
-	for end > start && (b[end-1] == '\r' || b[end-1] == ' ' || b[end-1] == '\t') {
-		end--
-	}
-	return string(b[start:end])
 }

@@ -1,7 +1,6 @@
 package tcpserver
 
 import (
-	"net"
 	"net/netip"
 	"strconv"
 )
@@ -55,7 +54,7 @@ func (s *Server) count(ip netip.Addr, delta int) {
 // withinLimits enforces the rule's limits, counting this connection, and
 // sets TCPCONNNUM (connections from this address, this one included, as
 // s6-tcpserver does). A refused client gets DIEMSG and is closed.
-func (s *Server) withinLimits(conn net.Conn, ss *session, ip netip.Addr) bool {
+func (s *Server) withinLimits(fd int, ss *session, ip netip.Addr) bool {
 	s.mu.Lock()
 	fromIP, fromNet := s.perIP[ip], s.perNet[network(ip)]
 	s.mu.Unlock()
@@ -66,7 +65,7 @@ func (s *Server) withinLimits(conn net.Conn, ss *session, ip netip.Addr) bool {
 		return true
 	}
 	if l.hasDieMsg {
-		conn.Write([]byte(l.dieMsg + "\r\n"))
+		writeAll(fd, l.dieMsg+"\r\n")
 	}
 	s.log.warn("per-client limit reached for %s (%d from it, %d from its network)", ss.remote.text, fromIP, fromNet)
 	return false

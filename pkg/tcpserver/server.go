@@ -8,6 +8,9 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Server accepts connections and hands each to the program.
@@ -17,6 +20,8 @@ type Server struct {
 	log      *logger
 	pid      string // this process's pid, for lines about refused clients
 
+	baseEnv  []string // tcpserver's own environment, read once
+	reaper   *reaper
 	slots    chan struct{} // one token per connection being handled
 	mu       sync.Mutex
 	children int
@@ -35,6 +40,8 @@ func New(ln *net.TCPListener, opts Options, log io.Writer) *Server {
 		listener: ln,
 		log:      &logger{w: log, level: opts.Verbosity},
 		pid:      strconv.Itoa(os.Getpid()),
+		baseEnv:  os.Environ(),
+		reaper:   newReaper(),
 		slots:    make(chan struct{}, limit),
 		perIP:    map[netip.Addr]int{},
 		perNet:   map[netip.Prefix]int{},
@@ -43,15 +50,22 @@ func New(ln *net.TCPListener, opts Options, log io.Writer) *Server {
 
 // Serve accepts connections until the listener fails. Connections beyond
 // the limit wait in the kernel's backlog, as in the original: the loop
-// takes a slot before it accepts.
+// takes a slot before it accepts. Accepting on a blocking descriptor keeps
+// each connection out of Go's poller: the child gets the socket as it is.
 func (s *Server) Serve() error {
+	file, err := s.listener.File()
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	lfd := int(file.Fd()) // Fd leaves it in blocking mode
 	s.status()
 	for {
 		s.slots <- struct{}{}
-		conn, err := s.listener.AcceptTCP()
+		fd, sa, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
 		if err != nil {
 			<-s.slots
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			if temporaryAccept(err) {
 				continue
 			}
 			return err
@@ -60,8 +74,23 @@ func (s *Server) Serve() error {
 		s.children++
 		s.mu.Unlock()
 		s.status()
-		go s.handle(conn)
+		// A goroutine per connection: lookups never hold up the loop, and
+		// children start in parallel (each start waits for its exec).
+		go s.handle(fd, sa)
 	}
+}
+
+// temporaryAccept tells errors after which accepting can go on (an aborted
+// connection, a signal, a momentary lack of memory or descriptors).
+func temporaryAccept(err error) bool {
+	switch err {
+	case unix.EINTR, unix.ECONNABORTED, unix.EAGAIN, unix.EPROTO, unix.ENOBUFS, unix.ENOMEM, unix.EMFILE, unix.ENFILE:
+		if err == unix.EMFILE || err == unix.ENFILE {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return true
+	}
+	return false
 }
 
 // done releases a connection's slot once its child has ended.
