@@ -258,7 +258,7 @@ func (ch *channel) start(slot int, j *job, rec int) {
 	cmd.WriteString(messID(j.id) + "\x00" + verp(j.sender, addr) + "\x00" + addr + "\x00")
 	if _, err := ch.spawner.Commands.Write(cmd.Bytes()); err != nil {
 		ch.s.log.alert("oh no! lost spawn connection! dying...")
-		os.Exit(111)
+		ch.s.die()
 	}
 }
 
@@ -281,24 +281,26 @@ func verp(sender, recip string) string {
 func (ch *channel) readResults() {
 	r := bufio.NewReader(ch.spawner.Results)
 	for {
-		line, err := r.ReadBytes(0)
+		slot, err := r.ReadByte() // binary: may itself be a NUL
+		var line []byte
+		if err == nil {
+			line, err = r.ReadBytes(0)
+		}
 		if err != nil {
 			if ch.s.exiting.Load() {
 				return
 			}
 			ch.s.log.alert("oh no! lost spawn connection! dying...")
-			os.Exit(111)
+			ch.s.die()
+			return
 		}
 		line = line[:len(line)-1]
 		if len(line) > 10000 {
 			line = line[:10000]
 		}
-		res := result{slot: -1}
+		res := result{slot: int(slot)}
 		if len(line) > 0 {
-			res.slot = int(line[0])
-		}
-		if len(line) > 1 {
-			res.letter, res.text = line[1], string(line[2:])
+			res.letter, res.text = line[0], string(line[1:])
 		}
 		ch.results <- res
 	}

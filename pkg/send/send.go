@@ -39,6 +39,7 @@ type Config struct {
 	Clean      Spawner // qmail-clean on fds 5 and 6
 	QmailQueue string  // the program bounces are injected with
 	Reread     func() (*Controls, error)
+	Die        func() // after a lost pipe; default: exit 111
 }
 
 // Sender is a running qmail-send.
@@ -239,6 +240,16 @@ func (s *Sender) sweepOssified() {
 	}
 }
 
+// die ends qmail-send after an alert, as the original's exit-asap does
+// when a pipe to a helper is lost.
+func (s *Sender) die() {
+	if s.cfg.Die != nil {
+		s.cfg.Die()
+		return
+	}
+	os.Exit(111)
+}
+
 // cleaner talks to qmail-clean: one command, one reply byte, one at a time.
 type cleaner struct {
 	mu  sync.Mutex
@@ -261,7 +272,7 @@ func (s *Sender) cleanOrDie(command string) bool {
 	reply, err := s.clean.do(command)
 	if err != nil {
 		s.log.alert("oh no! lost qmail-clean connection! dying...")
-		os.Exit(111)
+		s.die()
 	}
 	if reply != '+' {
 		s.log.warn("qmail-clean unable to clean up ", command)
