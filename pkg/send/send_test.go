@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quail-mta/quail/internal/testenv"
 	"github.com/quail-mta/quail/pkg/clean"
 )
 
@@ -322,4 +323,52 @@ func TestFloodDoesNotStarveDelivery(t *testing.T) {
 	}
 	s.Terminate()
 	<-done
+}
+
+// TestGoldenPreprocessing replays the recorded queue: the real todo and
+// mess files of message 9977941, preprocessed with both concurrencies 0,
+// give the recorded info, local and remote files and log lines.
+func TestGoldenPreprocessing(t *testing.T) {
+	golden := testenv.Golden(t, "qmail", "queue", "files")
+	q := makeQueue(t)
+	const id = 9977941
+	for from, to := range map[string]string{"todo": q.todo(id), "mess": q.mess(id)} {
+		data, err := os.ReadFile(filepath.Join(golden, from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(to, data, 0o644)
+	}
+	c := testControls()
+	c.Locals = map[string]bool{"bench.local": true}
+	c.ConcurrencyLocal, c.ConcurrencyRemote = 0, 0
+	log := &lockedBuffer{}
+	s := New(Config{
+		Queue: q, Controls: c, Log: log,
+		Local: (&fakeSpawner{decide: decideByName}).start(t), Remote: (&fakeSpawner{decide: decideByName}).start(t),
+		Clean: startCleaner(t, q, 0),
+	})
+	done := make(chan error)
+	go func() { done <- s.Run() }()
+	waitLog(t, log, "info msg", 1)
+	deadline := time.Now().Add(5 * time.Second)
+	for exists(q.todo(id)) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.Terminate()
+	<-done
+	want := "status: local 0/0 remote 0/0\nnew msg 9977941\ninfo msg 9977941: bytes 252 from <alice@example.net> qp 10197 uid 0\n"
+	if got := log.String(); !strings.HasPrefix(got, want) {
+		t.Errorf("log:\n%s\nwant it to start with:\n%s", got, want)
+	}
+	for name, path := range map[string]string{"info": q.info(id), "local": q.channelFile(Local, id), "remote": q.channelFile(Remote, id)} {
+		got, err := os.ReadFile(path)
+		wantBytes, _ := os.ReadFile(filepath.Join(golden, name))
+		if err != nil || !bytes.Equal(got, wantBytes) {
+			t.Errorf("%s = %q, %v; want %q", name, got, err, wantBytes)
+		}
+	}
+	if exists(q.todo(id)) {
+		t.Error("todo not removed")
+	}
 }
