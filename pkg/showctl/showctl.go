@@ -1,0 +1,240 @@
+// Package showctl is qmail-showctl: it describes the compiled-in settings
+// and every control file with its meaning, in the original's words, and
+// names files it does not know.
+package showctl
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sort"
+
+	"github.com/quail-mta/quail/pkg/control"
+)
+
+// Settings are the compiled-in values shown first.
+type Settings struct {
+	Home        string
+	Break       string // user-ext delimiter
+	Paternalism int
+	SpawnLimit  int
+	Split       int
+}
+
+// Defaults are quail's compiled-in values (those of qmail's conf files).
+func Defaults(home string) Settings {
+	return Settings{Home: home, Break: "-", Paternalism: 2, SpawnLimit: 120, Split: 23}
+}
+
+type printer struct {
+	w     io.Writer
+	dir   *control.Dir
+	me    string
+	hasMe bool
+}
+
+// Show writes the description of the settings and of home's control files.
+func Show(w io.Writer, s Settings) error {
+	fmt.Fprintf(w, "qmail home directory: %s.\n", s.Home)
+	fmt.Fprintf(w, "user-ext delimiter: %s.\n", s.Break)
+	fmt.Fprintf(w, "paternalism (in decimal): %d.\n", s.Paternalism)
+	fmt.Fprintf(w, "silent concurrency limit: %d.\n", s.SpawnLimit)
+	fmt.Fprintf(w, "subdirectory split: %d.\n", s.Split)
+	fmt.Fprintf(w, "user ids: %s.\n", ids(user.Lookup, func(u *user.User) string { return u.Uid },
+		"alias", "qmaild", "qmaill", "root", "qmailp", "qmailq", "qmailr", "qmails"))
+	fmt.Fprintf(w, "group ids: %s.\n", ids(user.LookupGroup, func(g *user.Group) string { return g.Gid }, "nofiles", "qmail"))
+	dirPath := filepath.Join(s.Home, "control")
+	if _, err := os.Stat(s.Home); err != nil {
+		fmt.Fprintf(w, "Oops! Unable to chdir to %s.\n", s.Home)
+		return err
+	}
+	entries, err := os.ReadDir(dirPath)
+	if err != nil {
+		fmt.Fprintf(w, "Oops! Unable to chdir to control.\n")
+		return err
+	}
+	p := &printer{w: w, dir: control.Open(dirPath)}
+	if p.me, p.hasMe, err = p.dir.Line("me"); err != nil {
+		fmt.Fprint(w, "Oops! Trouble reading control/me.")
+		return err
+	}
+	p.describe()
+	known := map[string]bool{"morercpthosts.cdb": true}
+	for _, item := range items {
+		known[item.name] = true
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !known[name] {
+			fmt.Fprintf(w, "\n%s: I have no idea what this file does.\n", name)
+		}
+	}
+	return nil
+}
+
+// ids lists numeric ids as qmail's inituid does, -1 (unsigned) when the
+// name is unknown.
+func ids[T any](lookup func(string) (T, error), id func(T) string, names ...string) string {
+	out := ""
+	for i, name := range names {
+		if i > 0 {
+			out += ", "
+		}
+		v, err := lookup(name)
+		if err != nil {
+			out += "18446744073709551615"
+			continue
+		}
+		out += id(v)
+	}
+	return out
+}
+
+// item is one control file and how it is described.
+type item struct {
+	name      string
+	kind      byte // 'i' number, 's' line, 'l' list
+	useMe     bool
+	def       string
+	pre, post string
+}
+
+var items = []item{
+	{"badmailfrom", 'l', false, "Any MAIL FROM is allowed.", "", " not accepted in MAIL FROM."},
+	{"bouncefrom", 's', false, "MAILER-DAEMON", "Bounce user name is ", ""},
+	{"bouncehost", 's', true, "bouncehost", "Bounce host name is ", ""},
+	{"concurrencylocal", 'i', false, "10", "Local concurrency is ", ""},
+	{"concurrencyremote", 'i', false, "20", "Remote concurrency is ", ""},
+	{"databytes", 'i', false, "0", "SMTP DATA limit is ", " bytes"},
+	{"defaultdomain", 's', true, "defaultdomain", "Default domain name is ", ""},
+	{"defaulthost", 's', true, "defaulthost", "Default host name is ", ""},
+	{"doublebouncehost", 's', true, "doublebouncehost", "2B recipient host: ", ""},
+	{"doublebounceto", 's', false, "postmaster", "2B recipient user: ", ""},
+	{"envnoathost", 's', true, "envnoathost", "Presumed domain name is ", ""},
+	{"helohost", 's', true, "helohost", "SMTP client HELO host name is ", ""},
+	{"idhost", 's', true, "idhost", "Message-ID host name is ", ""},
+	{"localiphost", 's', true, "localiphost", "Local IP address becomes ", ""},
+	{"locals", 'l', false, "Messages for me are delivered locally.", "Messages for ", " are delivered locally."},
+	{"me", 's', false, "undefined! Uh-oh", "My name is ", ""},
+	{"percenthack", 'l', false, "The percent hack is not allowed.", "The percent hack is allowed for user%host@", "."},
+	{"plusdomain", 's', true, "plusdomain", "Plus domain name is ", ""},
+	{"qmqpservers", 'l', false, "No QMQP servers.", "QMQP server: ", "."},
+	{"queuelifetime", 'i', false, "604800", "Message lifetime in the queue is ", " seconds"},
+	{"rcpthosts", 'l', false, "SMTP clients may send messages to any recipient.", "SMTP clients may send messages to recipients at ", "."},
+	{"morercpthosts", 'm', false, "", "", ""},
+	{"smtpgreeting", 's', true, "smtpgreeting", "SMTP greeting: 220 ", ""},
+	{"smtproutes", 'l', false, "No artificial SMTP routes.", "SMTP route: ", ""},
+	{"timeoutconnect", 'i', false, "60", "SMTP client connection timeout is ", " seconds"},
+	{"timeoutremote", 'i', false, "1200", "SMTP client data timeout is ", " seconds"},
+	{"timeoutsmtpd", 'i', false, "1200", "SMTP server data timeout is ", " seconds"},
+	{"virtualdomains", 'l', false, "No virtual domains.", "Virtual domain: ", ""},
+}
+
+func (p *printer) describe() {
+	hasRcpthosts := false
+	for _, it := range items {
+		switch it.kind {
+		case 'i':
+			p.number(it)
+		case 's':
+			p.line(it)
+		case 'l':
+			found := p.list(it)
+			if it.name == "rcpthosts" {
+				hasRcpthosts = found
+			}
+		case 'm':
+			p.moreRcptHosts(hasRcpthosts)
+		}
+	}
+}
+
+func (p *printer) number(it item) {
+	fmt.Fprintf(p.w, "\n%s: ", it.name)
+	text, ok, err := p.dir.Line(it.name)
+	n, numeric := control.LeadingUint(text)
+	switch {
+	case err != nil:
+		fmt.Fprint(p.w, "Oops! Trouble reading this file.\n")
+	case !ok || !numeric:
+		fmt.Fprintf(p.w, "(Default.) %s%s%s.\n", it.pre, it.def, it.post)
+	default:
+		fmt.Fprintf(p.w, "%s%d%s.\n", it.pre, max(int32(n), 0), it.post)
+	}
+}
+
+func (p *printer) line(it item) {
+	fmt.Fprintf(p.w, "\n%s: ", it.name)
+	text, ok, err := p.dir.Line(it.name)
+	switch {
+	case err != nil:
+		fmt.Fprint(p.w, "Oops! Trouble reading this file.\n")
+		return
+	case !ok:
+		fmt.Fprint(p.w, "(Default.) ")
+		text = it.def
+		if it.useMe && p.hasMe {
+			text = p.me
+		}
+	}
+	fmt.Fprintf(p.w, "%s%s.\n", it.pre, safe(text))
+}
+
+// list describes a list file and reports whether it exists.
+func (p *printer) list(it item) bool {
+	fmt.Fprintf(p.w, "\n%s: ", it.name)
+	lines, ok, err := p.dir.Lines(it.name)
+	switch {
+	case err != nil:
+		fmt.Fprint(p.w, "Oops! Trouble reading this file.\n")
+		return true
+	case !ok:
+		fmt.Fprintf(p.w, "(Default.) %s\n", it.def)
+		return false
+	}
+	fmt.Fprint(p.w, "\n")
+	for _, l := range lines {
+		fmt.Fprintf(p.w, "%s%s%s\n", it.pre, safe(l), it.post)
+	}
+	return true
+}
+
+func (p *printer) moreRcptHosts(hasRcpthosts bool) {
+	it := item{name: "morercpthosts", def: "No effect.", pre: "SMTP clients may send messages to recipients at ", post: "."}
+	if !hasRcpthosts {
+		it.def, it.pre = "No rcpthosts; morercpthosts is irrelevant.", "No rcpthosts; doesn't matter that morercpthosts has "
+	}
+	p.list(it)
+	fmt.Fprint(p.w, "\nmorercpthosts.cdb: ")
+	text, cdb := os.Stat(filepath.Join(p.dir.Path, "morercpthosts"))
+	bin, cdbErr := os.Stat(filepath.Join(p.dir.Path, "morercpthosts.cdb"))
+	switch {
+	case cdb != nil && cdbErr != nil:
+		fmt.Fprint(p.w, "(Default.) No effect.\n")
+	case cdb != nil:
+		fmt.Fprint(p.w, "Oops! morercpthosts.cdb exists but morercpthosts doesn't.\n")
+	case cdbErr != nil:
+		fmt.Fprint(p.w, "Oops! morercpthosts exists but morercpthosts.cdb doesn't.\n")
+	case text.ModTime().Unix() > bin.ModTime().Unix():
+		fmt.Fprint(p.w, "Oops! morercpthosts.cdb is older than morercpthosts.\n")
+	default:
+		fmt.Fprint(p.w, "Modified recently enough; hopefully up to date.\n")
+	}
+}
+
+// safe prints bytes outside 32..126 as '?'.
+func safe(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c < 32 || c > 126 {
+			b[i] = '?'
+		}
+	}
+	return string(b)
+}

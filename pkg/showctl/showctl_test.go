@@ -1,0 +1,51 @@
+package showctl
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestShow(t *testing.T) {
+	home := t.TempDir()
+	ctl := filepath.Join(home, "control")
+	os.Mkdir(ctl, 0o755)
+	for name, text := range map[string]string{
+		"me":                "mx.example.com\n",
+		"locals":            "localhost\n# comment\nexample.com\n",
+		"rcpthosts":         "example.com\n",
+		"concurrencyremote": "abc\n",
+		"databytes":         "1000000\n",
+		"smtpgreeting":      "mx.example.com ESMTP\x01\n",
+		"unknownfile":       "x\n",
+	} {
+		os.WriteFile(filepath.Join(ctl, name), []byte(text), 0o644)
+	}
+	var out strings.Builder
+	if err := Show(&out, Defaults(home)); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"qmail home directory: " + home + ".\nuser-ext delimiter: -.\npaternalism (in decimal): 2.\nsilent concurrency limit: 120.\nsubdirectory split: 23.\n",
+		"\nbadmailfrom: (Default.) Any MAIL FROM is allowed.\n",
+		"\nbouncehost: (Default.) Bounce host name is mx.example.com.\n",
+		"\nbouncefrom: (Default.) Bounce user name is MAILER-DAEMON.\n",
+		"\nconcurrencyremote: (Default.) Remote concurrency is 20.\n",
+		"\ndatabytes: SMTP DATA limit is 1000000 bytes.\n",
+		"\nlocals: \nMessages for localhost are delivered locally.\nMessages for example.com are delivered locally.\n",
+		"\nme: My name is mx.example.com.\n",
+		"\nrcpthosts: \nSMTP clients may send messages to recipients at example.com.\n",
+		"\nmorercpthosts: (Default.) No effect.\n\nmorercpthosts.cdb: (Default.) No effect.\n",
+		"\nsmtpgreeting: SMTP greeting: 220 mx.example.com ESMTP?.\n",
+		"\nunknownfile: I have no idea what this file does.\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(got, "\nme: I have no idea") {
+		t.Error("a known file reported as unknown")
+	}
+}
