@@ -10,7 +10,7 @@
 QMAILHOME ?= /var/qmail
 GO        ?= go
 FUZZTIME  ?= 30s
-BENCHTIME ?= 1x
+BENCHTIME ?= 1s
 PKG       := github.com/quail-mta/quail
 LDFLAGS   := -X $(PKG)/pkg/qhome.Default=$(QMAILHOME)
 CMDS      := $(notdir $(wildcard cmd/*))
@@ -48,8 +48,12 @@ refs:
 	scripts/fetch-reference
 
 install: all
-	install -d $(DESTDIR)$(QMAILHOME)/bin
+	install -d $(DESTDIR)$(QMAILHOME)/bin $(DESTDIR)$(QMAILHOME)/boot
 	for p in bin/*; do install -m 755 $$p $(DESTDIR)$(QMAILHOME)/bin/; done
+	for b in $$(ls boot | grep -v '\.go$$'); do \
+		sed 's|QMAILHOME|$(QMAILHOME)|g' boot/$$b > $(DESTDIR)$(QMAILHOME)/boot/$$b; \
+		chmod 755 $(DESTDIR)$(QMAILHOME)/boot/$$b; \
+	done
 
 clean:
 	rm -rf bin
