@@ -23,7 +23,7 @@ func TestMaildirmake(t *testing.T) {
 	}
 	cmd := exec.Command(bin, dir)
 	out, _ := cmd.CombinedOutput()
-	if want := "maildirmake: fatal: unable to mkdir " + dir + ": file exists\n"; string(out) != want || cmd.ProcessState.ExitCode() != 111 {
+	if want := "maildirmake: fatal: unable to mkdir " + dir + ": file already exists\n"; string(out) != want || cmd.ProcessState.ExitCode() != 111 {
 		t.Errorf("second run: %q exit %d", out, cmd.ProcessState.ExitCode())
 	}
 	cmd = exec.Command(bin)
