@@ -118,4 +118,3 @@ func TestWrongOwnerIsDeferred(t *testing.T) {
 		t.Errorf("got %q", got[0])
 	}
 }
-
