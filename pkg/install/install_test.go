@@ -1,0 +1,73 @@
+package install
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestCreateGivesEveryEntryItsMode(t *testing.T) {
+	home := t.TempDir()
+	for i := 0; i < 2; i++ { // the second run must change nothing and fail on nothing
+		if err := Create(home, Caller{}); err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+	}
+	for _, e := range Home {
+		paths := []string{filepath.Join(home, e.Path)}
+		if e.Kind == SplitDir {
+			paths = append(paths, filepath.Join(home, e.Path, "0"), filepath.Join(home, e.Path, "22"))
+		}
+		for _, p := range paths {
+			fi, err := os.Lstat(p)
+			if err != nil {
+				t.Errorf("%s: %v", e.Path, err)
+				continue
+			}
+			if Mode(fi) != e.Mode {
+				t.Errorf("%s: mode %o, want %o", p, Mode(fi), e.Mode)
+			}
+			if e.Kind == Zeros && fi.Size() != e.Size {
+				t.Errorf("%s: %d bytes, want %d", p, fi.Size(), e.Size)
+			}
+			if (e.Kind == FIFO) != (fi.Mode()&fs.ModeNamedPipe != 0) {
+				t.Errorf("%s: type %v", p, fi.Mode().Type())
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(home, "queue/mess/23")); err == nil {
+		t.Error("split directory 23 exists; the split is 23 (0..22)")
+	}
+}
+
+func TestForeignQueueIsNotTouched(t *testing.T) {
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, "queue/mess"), 0o700)
+	if err := Create(home, Caller{}); !errors.Is(err, ErrForeignQueue) {
+		t.Fatalf("got %v, want ErrForeignQueue", err)
+	}
+	if _, err := os.Stat(filepath.Join(home, "control")); err == nil {
+		t.Error("control was created beside a foreign queue")
+	}
+}
+
+func TestWrongTypeIsAnError(t *testing.T) {
+	home := t.TempDir()
+	os.WriteFile(filepath.Join(home, "control"), nil, 0o644)
+	if err := Create(home, Caller{}); err == nil {
+		t.Fatal("a file where control/ belongs was accepted")
+	}
+}
+
+func TestExistingTcptoIsKept(t *testing.T) {
+	home := t.TempDir()
+	Create(home, Caller{})
+	path := filepath.Join(home, "queue/lock/tcpto")
+	os.WriteFile(path, []byte("records"), 0o644)
+	Create(home, Caller{})
+	if b, _ := os.ReadFile(path); string(b) != "records" {
+		t.Errorf("tcpto rewritten: %q", b)
+	}
+}
