@@ -6,10 +6,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/quail-mta/quail/pkg/qmailq"
 )
 
 // addBounce appends a permanent failure to bounce/<id>, before the
@@ -163,26 +164,16 @@ func bounceSeparator(sender string) string {
 // queueMessage runs qmail-queue with text and a one-recipient envelope and
 // returns its pid (the new message's qp).
 func (s *Sender) queueMessage(text io.Reader, sender, recip string) (int, error) {
-	envR, envW, err := os.Pipe()
+	q, err := qmailq.Open(s.cfg.QmailQueue)
 	if err != nil {
 		return 0, err
 	}
-	cmd := exec.Command(s.cfg.QmailQueue)
-	cmd.Stdin = text
-	cmd.Stdout = envR
-	if err := cmd.Start(); err != nil {
-		envR.Close()
-		envW.Close()
-		return 0, err
+	if _, err := io.Copy(q, text); err != nil {
+		q.Fail()
 	}
-	envR.Close()
-	_, werr := io.WriteString(envW, "F"+sender+"\x00T"+recip+"\x00\x00")
-	envW.Close()
-	err = cmd.Wait()
-	if werr != nil && err == nil {
-		err = werr
-	}
-	return cmd.Process.Pid, err
+	q.From(sender)
+	q.To(recip)
+	return q.Pid(), q.Close()
 }
 
 var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
