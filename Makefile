@@ -5,7 +5,8 @@
 #   make run          start a local mail system on loopback (see README)
 #   make bench        benchmarks, quail against the C originals where present
 #   make fuzz         every fuzz target for FUZZTIME (default 30s)
-#   make install      install programs into $(DESTDIR)$(QMAILHOME)/bin
+#   make install      install programs, boot scripts and man pages into $(DESTDIR)$(QMAILHOME)
+#   make setup        as root: qmail's users and groups, the queue, owners and modes
 
 QMAILHOME ?= /var/qmail
 GO        ?= go
@@ -15,7 +16,7 @@ PKG       := github.com/quail-mta/quail
 LDFLAGS   := -X $(PKG)/pkg/qhome.Default=$(QMAILHOME)
 CMDS      := $(notdir $(wildcard cmd/*))
 
-.PHONY: all test bench fuzz run install clean refs
+.PHONY: all test bench fuzz run install setup clean refs
 
 all:
 	@mkdir -p bin
@@ -54,6 +55,9 @@ install: all
 		sed 's|QMAILHOME|$(QMAILHOME)|g' boot/$$b > $(DESTDIR)$(QMAILHOME)/boot/$$b; \
 		chmod 755 $(DESTDIR)$(QMAILHOME)/boot/$$b; \
 	done
+
+setup:
+	scripts/setup $(DESTDIR)$(QMAILHOME)
 
 clean:
 	rm -rf bin

@@ -57,6 +57,11 @@ func Bin(t testing.TB, name string) string {
 		cmd := exec.Command("go", "build", "-o", binDir+string(os.PathSeparator), "./cmd/...")
 		cmd.Dir = Root()
 		buildOut, buildErr = cmd.CombinedOutput()
+		if buildErr == nil {
+			// Tests run some programs as other users (qmail's, or an
+			// unprivileged one when the tests run as root).
+			buildErr = os.Chmod(binDir, 0o755)
+		}
 	})
 	if buildErr != nil {
 		t.Fatalf("building quail: %v\n%s", buildErr, buildOut)
@@ -66,6 +71,11 @@ func Bin(t testing.TB, name string) string {
 		t.Fatalf("no program %s was built: %v", name, err)
 	}
 	return path
+}
+
+// BinDir is the directory of every built quail program.
+func BinDir(t testing.TB) string {
+	return filepath.Dir(Bin(t, "tcprules"))
 }
 
 // RefDir is where scripts/fetch-reference unpacks the Debian reference
