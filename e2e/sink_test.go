@@ -15,6 +15,7 @@ type sink struct {
 	mu   sync.Mutex
 	rcpt []string // the RCPT replies to give, in turn; the last repeats
 	got  []string // accepted messages' data
+	from []string // and their envelope senders
 	seen int      // RCPT commands seen
 }
 
@@ -23,6 +24,21 @@ func startSink(t testing.TB, rcptReplies ...string) *sink {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveSink(t, ln, rcptReplies)
+}
+
+// startSink starts a sink in the system's network namespace, if any.
+func (s *system) startSink(rcptReplies ...string) *sink {
+	var ln net.Listener
+	var err error
+	s.inNet(func() { ln, err = net.Listen("tcp", "127.0.0.1:0") })
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return serveSink(s.t, ln, rcptReplies)
+}
+
+func serveSink(t testing.TB, ln net.Listener, rcptReplies []string) *sink {
 	t.Cleanup(func() { ln.Close() })
 	s := &sink{addr: ln.Addr().String(), rcpt: rcptReplies}
 	go func() {
@@ -45,6 +61,12 @@ func (s *sink) messages() []string {
 	return append([]string(nil), s.got...)
 }
 
+func (s *sink) senders() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.from...)
+}
+
 func (s *sink) nextRcptReply() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -59,6 +81,7 @@ func (s *sink) serve(c net.Conn) {
 	say := func(line string) { c.Write([]byte(line + "\r\n")) }
 	say("220 sink.test ESMTP")
 	accepted := 0
+	sender := ""
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -70,6 +93,9 @@ func (s *sink) serve(c net.Conn) {
 			say("250 sink.test")
 		case "MAIL", "RSET", "NOOP":
 			accepted = 0
+			if verb == "MAIL" {
+				sender = strings.TrimSpace(line[strings.IndexByte(line, ':')+1:])
+			}
 			say("250 ok")
 		case "RCPT":
 			reply := s.nextRcptReply()
@@ -96,6 +122,7 @@ func (s *sink) serve(c net.Conn) {
 			}
 			s.mu.Lock()
 			s.got = append(s.got, data.String())
+			s.from = append(s.from, sender)
 			s.mu.Unlock()
 			say("250 accepted")
 		case "QUIT":

@@ -35,6 +35,7 @@ type system struct {
 	uid     int
 	gid     int
 	env     []string
+	netns   string    // a network namespace the network programs run in
 	send    *exec.Cmd // qmail-start, which became qmail-send
 	sendLog *syncBuffer
 	smtp    string // address of tcpserver + qmail-smtpd
@@ -200,7 +201,7 @@ func (s *system) start() {
 
 func (s *system) startSend() {
 	s.sendLog = &syncBuffer{}
-	s.send = s.command("qmail-start", "./Maildir/")
+	s.send = s.netCommand("qmail-start", "./Maildir/")
 	s.send.Stdout, s.send.Stderr = s.sendLog, s.sendLog
 	if err := s.send.Start(); err != nil {
 		s.t.Fatal(err)
@@ -228,8 +229,12 @@ func (s *system) stopSend() {
 func (s *system) startSMTP() {
 	rules := s.write("tcp.smtp", "127.:allow,RELAYCLIENT=\"\"\n:allow\n")
 	s.must("tcprules", rules+".cdb", rules+".tmp")
-	cmd := s.command("tcpserver", "-1", "-H", "-R", "-l", "e2e.test", "-x", rules+".cdb",
-		"127.0.0.1", "0", "qmail-smtpd")
+	host := "127.0.0.1"
+	if s.netns != "" {
+		host = "0" // outsiders come from another address of the namespace
+	}
+	cmd := s.netCommand("tcpserver", "-1", "-H", "-R", "-l", "e2e.test", "-x", rules+".cdb",
+		host, "0", "qmail-smtpd")
 	cmd.Stdin = strings.NewReader("")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -249,7 +254,11 @@ func (s *system) startSMTP() {
 
 // mail sends one message through SMTP.
 func (s *system) mail(from string, to []string, text string) error {
-	return smtp.SendMail(s.smtp, nil, from, to, []byte(strings.ReplaceAll(text, "\n", "\r\n")))
+	var err error
+	s.inNet(func() {
+		err = smtp.SendMail(s.smtp, nil, from, to, []byte(strings.ReplaceAll(text, "\n", "\r\n")))
+	})
+	return err
 }
 
 // waitFor polls cond until it holds, for at most limit.
