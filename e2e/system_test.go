@@ -235,6 +235,11 @@ func (s *system) startSMTP() {
 	}
 	cmd := s.netCommand("tcpserver", "-1", "-H", "-R", "-l", "e2e.test", "-x", rules+".cdb",
 		host, "0", "qmail-smtpd")
+	s.startServer(cmd)
+}
+
+// startServer starts a tcpserver command with -1 and learns its port.
+func (s *system) startServer(cmd *exec.Cmd) {
 	cmd.Stdin = strings.NewReader("")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
