@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -156,10 +157,11 @@ func (in *injector) getControls() error {
 		return err
 	}
 	in.mft = mft
-	if err := os.Chdir(in.Home); err != nil {
+	// qmail-inject changes to its home; only a failure to do so shows.
+	if fi, err := os.Stat(in.Home); err != nil || !fi.IsDir() {
 		return &Fatal{111, "internal bug\n"}
 	}
-	ctl := control.Open("control")
+	ctl := control.Open(filepath.Join(in.Home, "control"))
 	if _, _, err := ctl.Me(); err != nil {
 		return errRead
 	}
