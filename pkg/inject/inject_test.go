@@ -3,6 +3,7 @@ package inject
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -241,4 +242,24 @@ func FuzzInject(f *testing.F) {
 			t.Fatalf("%d bytes out of %d in", out.Len(), len(input))
 		}
 	})
+}
+
+// BenchmarkPrint measures qmail-inject -n on a typical message with a
+// 20-address To field (control files read on every run, as the program does).
+func BenchmarkPrint(b *testing.B) {
+	var to []string
+	for i := 0; i < 20; i++ {
+		to = append(to, "user"+strings.Repeat("x", i%7)+"@host"+string(rune('a'+i)))
+	}
+	input := "From: Someone <someone@example.org>\nTo: " + strings.Join(to, ", ") +
+		"\nSubject: benchmark\n\n" + strings.Repeat("body line of text\n", 200)
+	dir := home(b, map[string]string{})
+	b.SetBytes(int64(len(input)))
+	for b.Loop() {
+		p := Params{Env: func(string) (string, bool) { return "", false }, Stdin: strings.NewReader(input),
+			Stdout: io.Discard, Stderr: io.Discard, Now: testTime, Pid: 1, Home: dir}
+		if err := Run(p, []string{"qmail-inject", "-n"}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
