@@ -65,7 +65,8 @@ func temporary(err error) bool {
 		syscall.EAGAIN, syscall.EDEADLK, syscall.EBUSY, syscall.ENFILE, syscall.EMFILE,
 		syscall.EFBIG, syscall.ENOSPC, syscall.ENETDOWN, syscall.ENETUNREACH, syscall.ENETRESET,
 		syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EHOSTDOWN, syscall.EHOSTUNREACH,
-		syscall.ECONNREFUSED, syscall.ENOLCK, syscall.EDQUOT, syscall.ESTALE, syscall.ENOLINK:
+		syscall.ENOBUFS, syscall.ETOOMANYREFS, syscall.ECONNREFUSED, syscall.EUSERS,
+		syscall.EDQUOT, syscall.ESTALE, syscall.ENOLCK:
 		return true
 	}
 	return false

@@ -2,10 +2,13 @@ package mailtools
 
 import (
 	"bytes"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -250,5 +253,17 @@ func TestMailsubjDatemail(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(got), "args:-t\n") {
 		t.Errorf("datemail arguments: %q", got)
+	}
+}
+
+func TestTemporary(t *testing.T) {
+	for err, want := range map[error]bool{
+		syscall.ETXTBSY: true, syscall.ENOSPC: true, syscall.ENOBUFS: true, syscall.EAGAIN: true,
+		syscall.ENOENT: false, syscall.EACCES: false, syscall.ENOEXEC: false, exec.ErrNotFound: false,
+		errors.New("other"): false,
+	} {
+		if got := temporary(err); got != want {
+			t.Errorf("temporary(%v) = %v", err, got)
+		}
 	}
 }
