@@ -106,8 +106,29 @@ func Run(p Params, argv []string) error {
 	if err := in.getControls(); err != nil {
 		return err
 	}
+	strategy, args, err := in.options(argv)
+	if err != nil {
+		return err
+	}
+	if strategy != recipHeader {
+		for _, a := range args {
+			if err := in.addRecipientArg(a); err != nil {
+				return err
+			}
+		}
+	}
+	in.fromHdr = strategy != recipArgs
+	if err := in.readMessage(); err != nil {
+		return err
+	}
+	return in.finish()
+}
+
+// options reads the command line: how recipients are chosen, -n/-N and
+// -f. It returns the strategy and the remaining arguments.
+func (in *injector) options(argv []string) (int, []string, error) {
 	strategy := recipDefault
-	opt := sgetopt.New(argv, "aAhHnNf:", p.Stderr)
+	opt := sgetopt.New(argv, "aAhHnNf:", in.Stderr)
 	for c := opt.Next(); c != sgetopt.Done; c = opt.Next() {
 		switch c {
 		case 'a':
@@ -124,10 +145,10 @@ func Run(p Params, argv []string) error {
 			in.queueing = true
 		case 'f':
 			if err := in.setSenderArg(opt.Arg); err != nil {
-				return err
+				return 0, nil, err
 			}
 		default:
-			return errUsage
+			return 0, nil, errUsage
 		}
 	}
 	args := opt.Rest()
@@ -137,18 +158,7 @@ func Run(p Params, argv []string) error {
 			strategy = recipArgs
 		}
 	}
-	if strategy != recipHeader {
-		for _, a := range args {
-			if err := in.addRecipientArg(a); err != nil {
-				return err
-			}
-		}
-	}
-	in.fromHdr = strategy != recipArgs
-	if err := in.readMessage(); err != nil {
-		return err
-	}
-	return in.finish()
+	return strategy, args, nil
 }
 
 func (in *injector) getControls() error {
