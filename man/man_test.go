@@ -263,3 +263,27 @@ func TestNoMachinePaths(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallMan runs scripts/install-man into a temporary directory and
+// checks that every page lands in the man<section> directory, unchanged.
+func TestInstallMan(t *testing.T) {
+	dest := t.TempDir()
+	script := filepath.Join(testenv.Root(), "scripts", "install-man")
+	out, err := exec.Command(script, ".", dest).CombinedOutput()
+	if err != nil {
+		t.Fatalf("install-man: %v\n%s", err, out)
+	}
+	for _, p := range loadPages(t) {
+		got, err := os.ReadFile(filepath.Join(dest, "man"+p.section, p.path))
+		if err != nil {
+			t.Errorf("not installed: %v", err)
+			continue
+		}
+		if string(got) != p.text {
+			t.Errorf("%s installed with different contents", p.path)
+		}
+	}
+	if out, err := exec.Command(script, t.TempDir(), dest).CombinedOutput(); err == nil {
+		t.Errorf("install-man from a directory without pages succeeded:\n%s", out)
+	}
+}
