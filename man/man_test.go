@@ -141,7 +141,7 @@ func TestInstalledProgramsHavePages(t *testing.T) {
 		maildirmake.1 maildir2mbox.1 maildirwatch.1 qbiff.1 qreceipt.1
 		qmail-qmqpc.8 qmail-qmqpd.8 qmail-qmtpd.8 qmail-instcheck.8
 		tcp-environ.5 dot-qmail.5 qmail-control.5 qmail-header.5 qmail-log.5
-		qmail-users.5 maildir.5 mbox.5 envelopes.5 qmail-limits.7 qmail.7`)
+		qmail-users.5 maildir.5 mbox.5 envelopes.5 cdb.5 qmail-limits.7 qmail.7`)
 	for _, name := range want {
 		if _, err := os.Stat(name); err != nil {
 			t.Errorf("missing page: %v", err)
