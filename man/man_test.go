@@ -87,7 +87,7 @@ func TestRenderWithoutWarnings(t *testing.T) {
 // writes to standard error, on a failed run, and (for man) on empty output.
 func checkRender(t *testing.T, path, name string, args []string) {
 	cmd := exec.Command(path, args...)
-	cmd.Env = append(os.Environ(), "MANWIDTH=80", "MANPAGER=cat", "PAGER=cat", "LC_ALL=C.UTF-8")
+	cmd.Env = append(os.Environ(), "MANWIDTH=80", "MANPAGER=cat", "PAGER=cat", "LC_ALL=C")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
