@@ -125,6 +125,30 @@ func TestEveryProgramHasPage(t *testing.T) {
 	}
 }
 
+// building is the sentence a program page carries while its program is not
+// yet under cmd/.
+const building = "quail is building this program"
+
+// TestBuildingNotes keeps the pages honest about what exists: the page of a
+// program not yet under cmd/ says so (building), and once cmd/<name>
+// exists the sentence must go, so the page is checked against the program.
+func TestBuildingNotes(t *testing.T) {
+	for _, p := range loadPages(t) {
+		if p.section != "1" && p.section != "8" {
+			continue
+		}
+		_, err := os.Stat(filepath.Join(testenv.Root(), "cmd", p.name))
+		built := err == nil
+		says := strings.Contains(p.text, building)
+		switch {
+		case built && says:
+			t.Errorf("%s: cmd/%s exists now; drop %q and check the page against the program", p.path, p.name, building)
+		case !built && !says:
+			t.Errorf("%s: no cmd/%s yet; say %q in QUAIL DIFFERENCES", p.path, p.name, building)
+		}
+	}
+}
+
 // TestInstalledProgramsHavePages lists the programs quail installs or is
 // building, so that a page deleted by mistake is noticed even before its
 // program exists under cmd/.
