@@ -55,6 +55,7 @@ install: all
 		sed 's|QMAILHOME|$(QMAILHOME)|g' boot/$$b > $(DESTDIR)$(QMAILHOME)/boot/$$b; \
 		chmod 755 $(DESTDIR)$(QMAILHOME)/boot/$$b; \
 	done
+	scripts/install-man man $(DESTDIR)$(QMAILHOME)/man
 	install -m 644 README.md docs/architecture.md $(DESTDIR)$(QMAILHOME)/doc/
 	cd services && find . -type f | while read f; do \
 		install -d $(DESTDIR)$(QMAILHOME)/doc/services/$$(dirname $$f); \
