@@ -49,11 +49,18 @@ refs:
 	scripts/fetch-reference
 
 install: all
-	install -d $(DESTDIR)$(QMAILHOME)/bin $(DESTDIR)$(QMAILHOME)/boot
+	install -d $(DESTDIR)$(QMAILHOME)/bin $(DESTDIR)$(QMAILHOME)/boot $(DESTDIR)$(QMAILHOME)/doc
 	for p in bin/*; do install -m 755 $$p $(DESTDIR)$(QMAILHOME)/bin/; done
 	for b in $$(ls boot | grep -v '\.go$$'); do \
 		sed 's|QMAILHOME|$(QMAILHOME)|g' boot/$$b > $(DESTDIR)$(QMAILHOME)/boot/$$b; \
 		chmod 755 $(DESTDIR)$(QMAILHOME)/boot/$$b; \
+	done
+	scripts/install-man man $(DESTDIR)$(QMAILHOME)/man
+	install -m 644 README.md docs/architecture.md $(DESTDIR)$(QMAILHOME)/doc/
+	cd services && find . -type f | while read f; do \
+		install -d $(DESTDIR)$(QMAILHOME)/doc/services/$$(dirname $$f); \
+		sed 's|QMAILHOME|$(QMAILHOME)|g' $$f > $(DESTDIR)$(QMAILHOME)/doc/services/$$f; \
+		chmod $$(stat -c %a $$f) $(DESTDIR)$(QMAILHOME)/doc/services/$$f; \
 	done
 
 setup:
