@@ -254,3 +254,35 @@ func FuzzServe(f *testing.F) {
 		}
 	})
 }
+
+// dropCRBeforeLF is qmail-qmtpd's conversion, byte by byte.
+func dropCRBeforeLF(in []byte) []byte {
+	var out []byte
+	for i := 0; i < len(in); i++ {
+		if in[i] == '\r' && i+1 < len(in) && in[i+1] == '\n' {
+			continue
+		}
+		out = append(out, in[i])
+	}
+	return out
+}
+
+// FuzzCRLF checks the chunked conversion against the byte-wise one for
+// every split of the input into two chunks.
+func FuzzCRLF(f *testing.F) {
+	f.Add([]byte("a\r\nb\r\r\nc\rd\r"), 3)
+	f.Fuzz(func(t *testing.T, in []byte, split int) {
+		if split < 0 || split > len(in) {
+			return
+		}
+		var c crlf
+		out := c.convert(nil, in[:split])
+		out = c.convert(out, in[split:])
+		if c.pendingCR {
+			out = append(out, '\r')
+		}
+		if want := dropCRBeforeLF(in); !bytes.Equal(out, want) {
+			t.Fatalf("%q split at %d: got %q, want %q", in, split, out, want)
+		}
+	})
+}

@@ -13,6 +13,7 @@ package qmtp
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"time"
@@ -248,36 +249,51 @@ func (ss *session) copyLF(q qmqp.Queue, n int, size *sizeLimit) error {
 // copyCRLF passes n message bytes on with each CR before an LF dropped;
 // the limit applies to what is passed on.
 func (ss *session) copyCRLF(q qmqp.Queue, n int, size *sizeLimit) error {
-	buf := make([]byte, 0, 4096)
-	put := func(c byte) {
-		size.add(1)
-		buf = append(buf, c)
-		if len(buf) == cap(buf) {
-			q.Write(buf)
-			buf = buf[:0]
-		}
-	}
+	var conv crlf
+	out := make([]byte, 0, 4096)
 	for n > 0 {
-		c, err := ss.byte()
-		if err != nil {
-			return err
-		}
-		n--
-		for c == '\r' && n > 0 {
-			c, err = ss.byte()
-			if err != nil {
-				return err
+		if ss.in.Buffered() == 0 {
+			if _, err := ss.in.Peek(1); err != nil {
+				return ErrHangup
 			}
-			n--
-			if c == '\n' {
-				break
-			}
-			put('\r')
 		}
-		put(c)
+		chunk, _ := ss.in.Peek(min(n, ss.in.Buffered()))
+		out = conv.convert(out[:0], chunk)
+		ss.in.Discard(len(chunk))
+		n -= len(chunk)
+		size.add(len(out))
+		q.Write(out)
 	}
-	q.Write(buf)
+	if conv.pendingCR {
+		size.add(1)
+		q.Write([]byte{'\r'})
+	}
 	return nil
+}
+
+// crlf turns CRLF line ends into LF across chunks of a message: a CR
+// right before an LF goes, every other byte stays.
+type crlf struct {
+	pendingCR bool // the last chunk ended in a CR
+}
+
+func (c *crlf) convert(dst, chunk []byte) []byte {
+	for len(chunk) > 0 {
+		if c.pendingCR {
+			c.pendingCR = false
+			if chunk[0] != '\n' {
+				dst = append(dst, '\r')
+			}
+		}
+		i := bytes.IndexByte(chunk, '\r')
+		if i < 0 {
+			return append(dst, chunk...)
+		}
+		dst = append(dst, chunk[:i]...)
+		c.pendingCR = true
+		chunk = chunk[i+1:]
+	}
+	return dst
 }
 
 // sender reads the sender; ok is false for one too long or holding NUL.
