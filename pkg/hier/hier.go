@@ -125,7 +125,7 @@ func (t *table) split(path, owner string, mode uint32) {
 // BootScripts are the scripts installed in boot/.
 var BootScripts = []string{
 	"home", "home+df", "proc", "proc+df",
-	"binm1", "binm1+df", "binm2", "binm2+df", "binm3", "binm3+df",
+	"binm1", "binm1+df", "binm2", "binm2+df", "binm3", "binm3+df", "maildir",
 }
 
 // Program is a program installed in bin/ and its mode.
@@ -136,6 +136,8 @@ type Program struct {
 
 // Programs are qmail's programs in bin/, with hier.c's modes: qmail-queue
 // is setuid qmailq, the daemons only root and qmail's users may read.
+// Programs quail does not build (qmail-pop3d, qmail-popup, tcp-env,
+// qsmhook, qail, elq, pinq) are left out.
 var Programs = []Program{
 	{"qmail-queue", 0o4711},
 	{"qmail-lspawn", 0o700},
@@ -159,16 +161,12 @@ var Programs = []Program{
 	{"qmail-qstat", 0o755},
 	{"qmail-tcpto", 0o755},
 	{"qmail-tcpok", 0o755},
-	{"qmail-pop3d", 0o755},
-	{"qmail-popup", 0o711},
 	{"qmail-qmqpc", 0o755},
 	{"qmail-qmqpd", 0o755},
 	{"qmail-qmtpd", 0o755},
 	{"qmail-smtpd", 0o755},
 	{"sendmail", 0o755},
-	{"tcp-env", 0o755},
 	{"qreceipt", 0o755},
-	{"qsmhook", 0o755},
 	{"qbiff", 0o755},
 	{"forward", 0o755},
 	{"preline", 0o755},
@@ -178,7 +176,11 @@ var Programs = []Program{
 	{"maildirmake", 0o755},
 	{"maildir2mbox", 0o755},
 	{"maildirwatch", 0o755},
-	{"qail", 0o755},
-	{"elq", 0o755},
-	{"pinq", 0o755},
+	// quail's own and ucspi-tcp's, installed beside qmail's.
+	{"qmail-install", 0o755},
+	{"qmail-instcheck", 0o755},
+	{"qmail-config", 0o755},
+	{"tcpserver", 0o755},
+	{"tcprules", 0o755},
+	{"tcprulescheck", 0o755},
 }
