@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/quail-mta/quail/pkg/hier"
 )
 
 func TestCreateGivesEveryEntryItsMode(t *testing.T) {
@@ -69,5 +71,28 @@ func TestExistingTcptoIsKept(t *testing.T) {
 	Create(home, Caller{})
 	if b, _ := os.ReadFile(path); string(b) != "records" {
 		t.Errorf("tcpto rewritten: %q", b)
+	}
+}
+
+// The home qmail-install makes is the one qmail-instcheck checks.
+func TestHomeAgreesWithHier(t *testing.T) {
+	want := map[string]hier.Entry{}
+	for _, e := range hier.Entries() {
+		want[e.Path] = e
+	}
+	for _, e := range Home {
+		path := e.Path
+		if path == "." {
+			path = ""
+		}
+		h, ok := want[path]
+		switch {
+		case path == "doc" || path == "man" || path == Marker:
+			continue // quail's additions
+		case !ok:
+			t.Errorf("%s is not in pkg/hier's table", e.Path)
+		case h.Owner != e.User || h.Group != e.Group || fs.FileMode(h.Mode) != e.Mode:
+			t.Errorf("%s: install has %s:%s %o, hier %s:%s %o", e.Path, e.User, e.Group, e.Mode, h.Owner, h.Group, h.Mode)
+		}
 	}
 }
