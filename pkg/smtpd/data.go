@@ -29,11 +29,11 @@ type Data struct {
 
 // The states of the end-of-data machine, named by what was just seen.
 const (
-	midLine    = iota // inside a line
-	lineStart         // after CRLF (or at the start)
-	lineDot           // after CRLF "."
-	lineDotCR         // after CRLF "." CR
-	pendingCR         // after a CR that is not yet known to end a line
+	midLine   = iota // inside a line
+	lineStart        // after CRLF (or at the start)
+	lineDot          // after CRLF "."
+	lineDotCR        // after CRLF "." CR
+	pendingCR        // after a CR that is not yet known to end a line
 )
 
 // NewData starts the decoding of one message.
@@ -45,9 +45,9 @@ func NewData() *Data {
 type Result int
 
 const (
-	More     Result = iota // the chunk was all message data
-	End                    // the message ended: used counts the final LF
-	StrayLF                // a bare LF: the session must end
+	More    Result = iota // the chunk was all message data
+	End                   // the message ended: used counts the final LF
+	StrayLF               // a bare LF: the session must end
 )
 
 // Feed decodes in, appending the message bytes to out. used is how much
