@@ -50,13 +50,17 @@ const (
 	StrayLF               // a bare LF: the session must end
 )
 
+// headerLookahead is how far into a header line trackHeader looks; past it
+// only CR and LF matter.
+const headerLookahead = len("delivered")
+
 // Feed decodes in, appending the message bytes to out. used is how much
 // of in was consumed: all of it unless the message ended or a stray LF
 // was found (then used includes that LF).
 func (d *Data) Feed(in, out []byte) (used int, res Result, msg []byte) {
 	i := 0
 	for i < len(in) {
-		if d.state == midLine && !d.inHeader {
+		if d.state == midLine && (!d.inHeader || d.pos >= headerLookahead) {
 			i, out = copyPlain(in, i, out)
 			if i == len(in) {
 				break
@@ -152,7 +156,7 @@ func (d *Data) step(ch byte, out *[]byte) Result {
 func (d *Data) trackHeader(ch byte) {
 	const recv, deliv = "received", "delivered"
 	const recvU, delivU = "RECEIVED", "DELIVERED"
-	if d.pos < len(deliv) {
+	if d.pos < headerLookahead {
 		if ch != deliv[d.pos] && ch != delivU[d.pos] {
 			d.maybeDeliv = false
 		}
