@@ -36,6 +36,7 @@ func TestGoldenSessions(t *testing.T) {
 
 func replay(t *testing.T, session string) {
 	h := newHome(t, nil)
+	h.queue = filepath.Join(testenv.Golden(t, "qmail"), "capture-queue.sh") // the recording's own
 	copyControl(t, filepath.Join(session, "control"), filepath.Join(h.dir, "control"))
 	if _, err := os.Stat(filepath.Join(session, "control", "morercpthosts")); err == nil {
 		newmrh := exec.Command(testenv.Bin(t, "qmail-newmrh"))

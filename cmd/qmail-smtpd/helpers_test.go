@@ -16,6 +16,7 @@ import (
 type home struct {
 	dir     string
 	capture string
+	queue   string // the capture script qmail-smtpd runs as qmail-queue
 }
 
 // baseControl is the recording's usual control directory.
@@ -35,6 +36,10 @@ var baseEnv = []string{
 func newHome(t testing.TB, control map[string]string) *home {
 	t.Helper()
 	h := &home{dir: t.TempDir(), capture: t.TempDir()}
+	h.queue = filepath.Join(t.TempDir(), "capture-queue")
+	if err := os.WriteFile(h.queue, []byte(captureSh), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Mkdir(filepath.Join(h.dir, "control"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -53,13 +58,13 @@ type run struct {
 	exit   int
 }
 
-// smtpd runs qmail-smtpd on the client bytes with the capture script as
+// smtpd runs qmail-smtpd on the client bytes with a capture script as
 // qmail-queue. keepOpen leaves its input open after the bytes (a silent
 // client). The capture script inherits stderr, so the run returns only
 // after it has saved what it got.
 func (h *home) smtpd(t testing.TB, env []string, client []byte, keepOpen bool) run {
 	t.Helper()
-	return h.smtpdWith(t, env, client, keepOpen, captureScript(t))
+	return h.smtpdWith(t, env, client, keepOpen, h.queue)
 }
 
 func (h *home) smtpdWith(t testing.TB, env []string, client []byte, keepOpen bool, queue string) run {
@@ -125,10 +130,17 @@ func names(files map[string][]byte) []string {
 	return out
 }
 
-// captureScript is the recording's stand-in for qmail-queue.
-func captureScript(t testing.TB) string {
-	return filepath.Join(testenv.Golden(t, "qmail"), "capture-queue.sh")
-}
+// captureSh stands in for qmail-queue as the recording's capture script
+// does: the message (fd 0) and envelope (fd 1) of the first message go to
+// $CAPTURE_DIR/queue.message and queue.envelope, of the second to
+// queue.message.2 and so on; it exits $CAPTURE_EXIT.
+const captureSh = `#!/bin/sh
+n=1 s=
+while [ -e "$CAPTURE_DIR/queue.message$s" ]; do n=$((n+1)); s=.$n; done
+cat > "$CAPTURE_DIR/queue.message$s"
+cat <&1 > "$CAPTURE_DIR/queue.envelope$s"
+exit ${CAPTURE_EXIT:-0}
+`
 
 // The golden README's normalize.py, rule by rule.
 var (

@@ -21,7 +21,7 @@ func underTCPServer(t *testing.T, h *home, host string) string {
 	cmd := exec.Command(testenv.Bin(t, "tcpserver"), "-1", "-H", "-R", "-l", "mx6.example.com",
 		host, "0", testenv.Bin(t, "qmail-smtpd"))
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "QMAILHOME=" + h.dir,
-		"QMAILQUEUE=" + captureScript(t), "CAPTURE_DIR=" + h.capture}
+		"QMAILQUEUE=" + h.queue, "CAPTURE_DIR=" + h.capture}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = 2 * time.Second
 	out, err := cmd.StdoutPipe()
