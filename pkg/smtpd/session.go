@@ -52,8 +52,8 @@ type Queue interface {
 // without end.
 const MaxEnvelope = 4 << 20
 
-// Session is one SMTP conversation.
-type Session struct {
+// session is one SMTP conversation.
+type session struct {
 	cfg  *Config
 	c    *conn
 	helo string // the HELO/EHLO argument; the client's host name before one
@@ -72,7 +72,7 @@ type Session struct {
 // qmail-smtpd's exit code: 0 after QUIT, 1 when the client went away,
 // timed out, sent a bare LF in a message, or a control file failed.
 func Serve(cfg *Config, r io.Reader, w io.Writer) int {
-	s := &Session{cfg: cfg, c: newConn(r, w, cfg.Timeout)}
+	s := &session{cfg: cfg, c: newConn(r, w, cfg.Timeout)}
 	s.setHelo(cfg.RemoteHost)
 	err := s.run()
 	switch {
@@ -91,7 +91,7 @@ func Serve(cfg *Config, r io.Reader, w io.Writer) int {
 
 var errStrayLF = errors.New("bare LF in message")
 
-func (s *Session) run() error {
+func (s *session) run() error {
 	s.c.reply("220 " + s.cfg.Greeting + " ESMTP\r\n")
 	for {
 		line, err := s.c.readLine()
@@ -120,7 +120,7 @@ func SplitCommand(line []byte) (verb, arg string) {
 // dispatch runs one command. Replies to MAIL, RCPT and RSET wait in the
 // output buffer until the server next reads (pipelining); the others are
 // sent at once.
-func (s *Session) dispatch(verb, arg string) error {
+func (s *session) dispatch(verb, arg string) error {
 	switch verb {
 	case "rcpt":
 		return s.rcpt(arg)
@@ -159,14 +159,14 @@ func (s *Session) dispatch(verb, arg string) error {
 	return s.c.flush()
 }
 
-func (s *Session) setHelo(arg string) {
+func (s *session) setHelo(arg string) {
 	s.helo = arg
 	s.fake = smtpaddr.Lower(arg) != smtpaddr.Lower(s.cfg.RemoteHost)
 }
 
 // address parses a MAIL or RCPT argument and rewrites "user@[my IP]" to
 // user@localiphost; ok is false when it is too long.
-func (s *Session) address(arg string) (string, bool) {
+func (s *session) address(arg string) (string, bool) {
 	addr := smtpaddr.Parse(arg)
 	if s.cfg.HasLIPHost {
 		if domain, found := smtpaddr.Domain(addr); found {
@@ -178,7 +178,7 @@ func (s *Session) address(arg string) (string, bool) {
 	return addr, !smtpaddr.TooLong(addr)
 }
 
-func (s *Session) mail(arg string) {
+func (s *session) mail(arg string) {
 	addr, ok := s.address(arg)
 	if !ok {
 		s.c.reply(replySyntax)
@@ -192,7 +192,7 @@ func (s *Session) mail(arg string) {
 	s.c.reply(replyOK)
 }
 
-func (s *Session) rcpt(arg string) error {
+func (s *session) rcpt(arg string) error {
 	if !s.seenMail {
 		s.c.reply(replyWantMail)
 		return nil
@@ -229,7 +229,7 @@ func (s *Session) rcpt(arg string) error {
 }
 
 // dataCommand takes a message and hands it to qmail-queue.
-func (s *Session) dataCommand() error {
+func (s *session) dataCommand() error {
 	if !s.seenMail {
 		s.c.reply(replyWantMail)
 		return nil
@@ -297,7 +297,7 @@ func queueReply(err error) string {
 
 // blast copies the message from the client to the queue and returns its
 // hop count.
-func (s *Session) blast(sink *limitedQueue) (int, error) {
+func (s *session) blast(sink *limitedQueue) (int, error) {
 	d := NewData()
 	for {
 		if _, err := s.c.in.Peek(1); err != nil {
@@ -318,7 +318,7 @@ func (s *Session) blast(sink *limitedQueue) (int, error) {
 }
 
 // received is the Received line qmail-smtpd puts at the top of a message.
-func (s *Session) received() string {
+func (s *session) received() string {
 	var b strings.Builder
 	b.WriteString("Received: from ")
 	b.WriteString(safe(s.cfg.RemoteHost))
