@@ -10,8 +10,8 @@ import (
 )
 
 // TestPostfixSMTPSource: Postfix's smtp-source, a client qmail-smtpd did
-// not grow up with, sends messages through
-// tcpserver; every one must reach qmail-queue with the envelope it gave.
+// not grow up with, sends messages through tcpserver; every one must
+// reach qmail-queue with the envelope it gave.
 func TestPostfixSMTPSource(t *testing.T) {
 	source := testenv.Tool(t, "smtp-source")
 	const messages = 20

@@ -19,6 +19,7 @@ func BenchmarkSessionMessages(b *testing.B) {
 	cfg.OpenQueue = func() (Queue, error) { return &fakeQueue{}, nil }
 	client := "EHLO bench\r\n" + strings.Repeat(oneMessage, b.N) + "QUIT\r\n"
 	b.SetBytes(int64(len(oneMessage)))
+	b.ReportAllocs()
 	b.ResetTimer()
 	if code := Serve(cfg, strings.NewReader(client), io.Discard); code != 0 {
 		b.Fatalf("exit %d", code)

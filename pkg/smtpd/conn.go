@@ -72,8 +72,9 @@ func (c *conn) readLine() ([]byte, error) {
 	return line[:min(len(line), MaxLine)], nil
 }
 
-// deadliner is a connection that can bound one operation in time: sockets
-// and pipes (made non-blocking by the caller) as *os.File, net.Conn.
+// readDeadliner and writeDeadliner are connections that can bound one
+// operation in time: net.Conn, and sockets and pipes as *os.File once the
+// caller made them non-blocking.
 type readDeadliner interface {
 	SetReadDeadline(time.Time) error
 }
