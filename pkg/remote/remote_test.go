@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/quail-mta/quail/internal/dnstest"
+	"github.com/quail-mta/quail/internal/smtptest"
 	"github.com/quail-mta/quail/pkg/control"
 	"github.com/quail-mta/quail/pkg/resolver"
 )
@@ -47,7 +48,7 @@ func deliver(cfg Config, host, sender string, recips []string, msg string) strin
 }
 
 // routed is a config whose smtproutes sends example.test to the server.
-func routed(t *testing.T, s *testServer, extra map[string]string) Config {
+func routed(t *testing.T, s *smtptest.Server, extra map[string]string) Config {
 	files := map[string]string{
 		"me":         "me.test\n",
 		"smtproutes": "example.test:[127.0.0.1]:" + fmt.Sprint(s.Port) + "\n",
@@ -102,13 +103,13 @@ func TestReports(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &testServer{Reply: tt.reply}
+			s := &smtptest.Server{Reply: tt.reply}
 			want := tt.want
 			if tt.name == "greeting" {
 				s.Greet = "554 go away"
 				want = "ZConnected to " + ip + " but greeting failed.\nRemote host said: 554 go away\n\x00"
 			}
-			startServer(t, "tcp", "127.0.0.1:0", s)
+			smtptest.Start(t, "tcp", "127.0.0.1:0", s)
 			got := deliver(routed(t, s, nil), "example.test", "me@me.test", tt.recips, tt.msg)
 			if got != want {
 				t.Errorf("report\n got %q\nwant %q", got, want)
@@ -118,38 +119,38 @@ func TestReports(t *testing.T) {
 }
 
 func TestDialogue(t *testing.T) {
-	s := startServer(t, "tcp", "127.0.0.1:0", &testServer{})
+	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{})
 	cfg := routed(t, s, map[string]string{"helohost": "helo.test\n"})
 	msg := "Subject: dots\n\n.leading dot\n..two\nCRLF line\r\nend\n"
 	got := deliver(cfg, "example.test", "a b@me.test", []string{"x@example.test", "noat"}, msg)
 	if !strings.HasPrefix(got, "r\x00r\x00K") {
 		t.Fatalf("report %q", got)
 	}
-	s.waitEnd(t)
+	s.WaitEnd(t)
 	want := []string{"EHLO helo.test", `MAIL FROM:<"a b"@me.test>`, "RCPT TO:<x@example.test>", "RCPT TO:<noat>", "DATA", "QUIT"}
-	if got := s.commands(); strings.Join(got, "|") != strings.Join(want, "|") {
+	if got := s.Commands(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("commands\n got %q\nwant %q", got, want)
 	}
 	body := "Subject: dots\r\n\r\n..leading dot\r\n...two\r\nCRLF line\r\nend\r\n"
-	if got := s.messages(); len(got) != 1 || got[0] != body {
+	if got := s.Messages(); len(got) != 1 || got[0] != body {
 		t.Errorf("body\n got %q\nwant %q", got, body)
 	}
 }
 
 func TestHeloFallback(t *testing.T) {
-	s := startServer(t, "tcp", "127.0.0.1:0", &testServer{Reply: map[string]string{"EHLO": "500 what"}})
+	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{Reply: map[string]string{"EHLO": "500 what"}})
 	got := deliver(routed(t, s, nil), "example.test", "", []string{"x@example.test"}, "x\n")
 	if !strings.Contains(got, "K127.0.0.1 accepted") {
 		t.Fatalf("report %q", got)
 	}
-	s.waitEnd(t)
-	if cmds := s.commands(); cmds[0] != "EHLO me.test" || cmds[1] != "HELO me.test" || cmds[2] != "MAIL FROM:<>" {
+	s.WaitEnd(t)
+	if cmds := s.Commands(); cmds[0] != "EHLO me.test" || cmds[1] != "HELO me.test" || cmds[2] != "MAIL FROM:<>" {
 		t.Errorf("commands %q", cmds)
 	}
 }
 
 func TestTimeoutRemote(t *testing.T) {
-	s := startServer(t, "tcp", "127.0.0.1:0", &testServer{Delay: time.Minute})
+	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{Delay: time.Minute})
 	got := deliver(routed(t, s, map[string]string{"timeoutremote": "1\n"}), "example.test", "", []string{"x@example.test"}, "x\n")
 	if want := "ZConnected to 127.0.0.1 but connection died. (#4.4.2)\n\x00"; got != want {
 		t.Errorf("got %q want %q", got, want)
@@ -157,7 +158,7 @@ func TestTimeoutRemote(t *testing.T) {
 }
 
 func TestIPv6Route(t *testing.T) {
-	s := startServer(t, "tcp6", "[::1]:0", &testServer{})
+	s := smtptest.Start(t, "tcp6", "[::1]:0", &smtptest.Server{})
 	cfg := routed(t, s, map[string]string{"smtproutes": fmt.Sprintf("example.test:[::1]:%d\n", s.Port)})
 	got := deliver(cfg, "example.test", "", []string{"x@example.test"}, "x\n")
 	if want := "r\x00K::1 accepted message.\nRemote host said: 250 ok 1234 qp 99\n\x00"; got != want {
@@ -166,7 +167,7 @@ func TestIPv6Route(t *testing.T) {
 }
 
 func TestNoConnection(t *testing.T) {
-	s := startServer(t, "tcp", "127.0.0.1:0", &testServer{})
+	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{})
 	cfg := routed(t, s, nil)
 	// Port 1 on loopback: nothing listens there, the connection is refused.
 	cfg.Control = controlDir(t, map[string]string{"me": "me.test\n", "smtproutes": "example.test:127.0.0.1:1\n"})
@@ -190,10 +191,10 @@ func TestControls(t *testing.T) {
 }
 
 func TestMX(t *testing.T) {
-	lo := &testServer{}
-	startServer(t, "tcp", "127.0.0.1:0", lo)
-	six := &testServer{}
-	startServer(t, "tcp6", "[::1]:"+fmt.Sprint(lo.Port), six)
+	lo := &smtptest.Server{}
+	smtptest.Start(t, "tcp", "127.0.0.1:0", lo)
+	six := &smtptest.Server{}
+	smtptest.Start(t, "tcp6", "[::1]:"+fmt.Sprint(lo.Port), six)
 	dnsSrv, dns := testDNS(t,
 		"mx.test. MX 20 b.mx.test.",
 		"mx.test. MX 10 a.mx.test.",

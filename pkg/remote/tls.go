@@ -134,6 +134,11 @@ func (s *session) startTLS(ehlo Reply) (done bool, err error) {
 	}
 	r, err = s.command("EHLO " + s.d.settings.HeloHost)
 	if err != nil {
+		// With TLS 1.3 a server that rejects us after the handshake (say,
+		// for want of a client certificate) is only noticed here.
+		if mode != tlsRequired {
+			return true, errRetryPlain
+		}
 		return true, err
 	}
 	if r.Code != 250 {

@@ -228,16 +228,19 @@ func slotFor(buf []byte, list []record) record {
 func Clear(path string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
-		return err
+		return &Error{"open", err}
 	}
 	defer f.Close()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return err
+		return &Error{"lock", err}
 	}
 	if _, err := f.WriteAt(make([]byte, Size), 0); err != nil {
-		return err
+		return &Error{"write", err}
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return &Error{"write", err}
+	}
+	return nil
 }
 
 // List returns the records in use (count at least 1), IPv4 first, in
@@ -260,8 +263,8 @@ func List(path string) ([]Entry, error) {
 	return entries, nil
 }
 
-// Error says which step on the file failed: "open", "lock" or "read",
-// the steps qmail-tcpto names in its messages.
+// Error says which step on the file failed: "open", "lock", "read" or
+// "write", the steps qmail-tcpto and qmail-tcpok name in their messages.
 type Error struct {
 	Op  string
 	Err error

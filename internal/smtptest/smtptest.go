@@ -1,4 +1,7 @@
-package remote
+// Package smtptest runs a scriptable SMTP server on loopback for tests of
+// the SMTP clients (qmail-remote): per-command replies, dropped
+// connections, a slow greeting, and STARTTLS.
+package smtptest
 
 import (
 	"bufio"
@@ -10,10 +13,10 @@ import (
 	"time"
 )
 
-// testServer is a scriptable SMTP server on loopback. Each command's reply
+// Server is a scriptable SMTP server on loopback. Each command's reply
 // comes from Reply (keyed by verb, or by "RCPT <addr>" for one recipient)
 // or a sensible default; "DROP" as a reply closes the connection instead.
-type testServer struct {
+type Server struct {
 	Addr    string
 	Port    int
 	Greet   string
@@ -27,9 +30,9 @@ type testServer struct {
 	ended   chan struct{}
 }
 
-// waitEnd waits until a connection has been closed, so that the log holds
+// WaitEnd waits until a connection has been closed, so that the log holds
 // everything the client sent (qmail-remote does not wait for QUIT's reply).
-func (s *testServer) waitEnd(t testing.TB) {
+func (s *Server) WaitEnd(t testing.TB) {
 	t.Helper()
 	select {
 	case <-s.ended:
@@ -38,7 +41,9 @@ func (s *testServer) waitEnd(t testing.TB) {
 	}
 }
 
-func startServer(t testing.TB, network, addr string, s *testServer) *testServer {
+// Start listens on network/addr (e.g. "tcp", "127.0.0.1:0") and serves
+// until the test ends; a network that is unavailable skips the test.
+func Start(t testing.TB, network, addr string, s *Server) *Server {
 	t.Helper()
 	ln, err := net.Listen(network, addr)
 	if err != nil {
@@ -64,32 +69,34 @@ func startServer(t testing.TB, network, addr string, s *testServer) *testServer 
 	return s
 }
 
-func (s *testServer) reply(key string) (string, bool) {
+func (s *Server) reply(key string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.Reply[key]
 	return r, ok
 }
 
-func (s *testServer) note(line string) {
+func (s *Server) note(line string) {
 	s.mu.Lock()
 	s.log = append(s.log, line)
 	s.mu.Unlock()
 }
 
-func (s *testServer) commands() []string {
+// Commands returns the command lines received so far.
+func (s *Server) Commands() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.log...)
 }
 
-func (s *testServer) messages() []string {
+// Messages returns the message bodies received, as sent (CR LF, dots).
+func (s *Server) Messages() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.bodies...)
 }
 
-func (s *testServer) serve(conn net.Conn, done chan struct{}) {
+func (s *Server) serve(conn net.Conn, done chan struct{}) {
 	defer func() {
 		conn.Close()
 		select {
@@ -193,4 +200,11 @@ func (s *testServer) serve(conn net.Conn, done chan struct{}) {
 			send("250 ok")
 		}
 	}
+}
+
+// UsedTLS reports, per message received, whether it came over TLS.
+func (s *Server) UsedTLS() []bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]bool(nil), s.usedTLS...)
 }
