@@ -11,8 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"os/user"
-	"strconv"
 	"syscall"
 
 	"github.com/quail-mta/quail/pkg/qhome"
@@ -38,14 +36,10 @@ func main() {
 	}
 }
 
-// queueUID is qmailq's uid, which every message file must have; on a
-// system without that user (a test queue), the owner of queue/mess.
+// queueUID is the owner every message file must have: the owner of
+// queue/mess, which is qmailq in an installed queue (queue.md), and the
+// test user in a test queue.
 func queueUID() int {
-	if u, err := user.Lookup("qmailq"); err == nil {
-		if uid, err := strconv.Atoi(u.Uid); err == nil {
-			return uid
-		}
-	}
 	fi, err := os.Stat(".")
 	if err != nil {
 		os.Exit(111)
