@@ -18,7 +18,7 @@ import (
 )
 
 // controlDir makes a control directory with the given files.
-func controlDir(t *testing.T, files map[string]string) *control.Dir {
+func controlDir(t testing.TB, files map[string]string) *control.Dir {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "control")
 	for name, text := range files {
