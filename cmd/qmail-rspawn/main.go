@@ -1,20 +1,29 @@
-// Command qmail-rspawn runs qmail-remote for qmail-send: it reads
-// delivery commands on its standard input, starts "qmail-remote host
-// sender recip" for each (host is the part of the recipient after its
-// last @, the program $QMAILREMOTE or qmail-remote on PATH) and writes
-// the folded reports to its standard output (packages spawn and remote).
-// At start it clears queue/lock/tcpto.
+// Command qmail-rspawn runs remote deliveries for qmail-send: it reads
+// delivery commands on its standard input and writes one folded report
+// per delivery to its standard output (packages spawn and remote). At
+// start it clears queue/lock/tcpto.
+//
+// With $QMAILREMOTE set it works as qmail's does, starting that program
+// as "qmail-remote host sender recip" (host is the part of the recipient
+// after its last @) for each delivery. Without it, it runs qmail-remote's
+// code itself, one goroutine per delivery, so that it can keep SMTP
+// connections open between messages for control/remotereuse seconds
+// (default 10; 0 turns reuse off).
 package main
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"os/exec"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/quail-mta/quail/pkg/control"
 	"github.com/quail-mta/quail/pkg/qhome"
 	"github.com/quail-mta/quail/pkg/remote"
+	"github.com/quail-mta/quail/pkg/resolver"
 	"github.com/quail-mta/quail/pkg/spawn"
 	"github.com/quail-mta/quail/pkg/tcpto"
 )
@@ -31,8 +40,48 @@ func main() {
 		Start:    start,
 		Report:   remote.Fold,
 	}
-	if err := spawn.Run(cfg, os.Stdin, os.Stdout); err != nil {
+	var pool *remote.Pool
+	if _, external := os.LookupEnv("QMAILREMOTE"); !external {
+		pool = remote.NewPool(reuseTime())
+		cfg.InProcess = inProcess(pool)
+	}
+	err := spawn.Run(cfg, os.Stdin, os.Stdout)
+	pool.Close()
+	if err != nil {
 		os.Exit(111)
+	}
+}
+
+// reuseTime reads control/remotereuse, how long idle connections stay.
+func reuseTime() time.Duration {
+	seconds, err := control.Open(qhome.Path("control")).Int("remotereuse", 10)
+	if err != nil {
+		seconds = 0
+	}
+	return time.Duration(seconds) * time.Second
+}
+
+// inProcess delivers as qmail-remote would, reading the controls afresh
+// for every delivery as a new qmail-remote process does, and folds the
+// output the same way.
+func inProcess(pool *remote.Pool) func(d spawn.Delivery) string {
+	dns := resolver.Default()
+	table := tcpto.Open(qhome.Path("queue", "lock", "tcpto"))
+	return func(d spawn.Delivery) (report string) {
+		defer func() {
+			if recover() != nil {
+				report = "Zqmail-remote crashed.\n"
+			}
+		}()
+		cfg := remote.Config{
+			Control: control.Open(qhome.Path("control")),
+			DNS:     dns,
+			TCPTO:   table,
+			Pool:    pool,
+		}
+		var out bytes.Buffer
+		remote.Deliver(cfg, d.Recipient[d.At+1:], d.Sender, []string{d.Recipient}, d.Message, &out)
+		return remote.FoldOutput(out.Bytes())
 	}
 }
 

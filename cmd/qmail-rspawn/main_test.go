@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,13 +65,25 @@ func rspawn(t *testing.T, q string, env []string, cmds ...string) map[byte]strin
 }
 
 func TestRealDeliveries(t *testing.T) {
+	for _, mode := range []string{"qmail-remote processes", "in process"} {
+		t.Run(mode, func(t *testing.T) {
+			env := []string{}
+			if mode == "qmail-remote processes" {
+				env = append(env, "QMAILREMOTE="+testenv.Bin(t, "qmail-remote"))
+			}
+			realDeliveries(t, env)
+		})
+	}
+}
+
+func realDeliveries(t *testing.T, env []string) {
 	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{Reply: map[string]string{
 		"RCPT TO:<refused@example.test>": "550 5.1.1 no such user",
 		"RCPT TO:<later@example.test>":   "451 4.7.1 greylisted",
 	}})
 	dns := dnstest.Start(t)
 	q := queue(t, map[string]string{"me": "me.test\n", "smtproutes": fmt.Sprintf("example.test:[127.0.0.1]:%d\n", s.Port)})
-	reports := rspawn(t, q, []string{"QMAILREMOTE=" + testenv.Bin(t, "qmail-remote"), "DNSCACHEIP=" + dns.Addr},
+	reports := rspawn(t, q, append(env, "DNSCACHEIP="+dns.Addr),
 		command(0, "3/100", "me@me.test", "ok@example.test"),
 		command(1, "3/100", "me@me.test", "refused@example.test"),
 		command(2, "3/100", "me@me.test", "later@example.test"),
@@ -133,5 +147,51 @@ func TestNoQueue(t *testing.T) {
 	out, err := cmd.Output()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 111 || len(out) != 0 {
 		t.Errorf("without queue/mess: %v, output %q", err, out)
+	}
+}
+
+// TestReuse feeds qmail-rspawn one command at a time, as qmail-send does
+// when deliveries follow each other, and checks that the messages shared
+// one SMTP connection.
+func TestReuse(t *testing.T) {
+	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{})
+	dns := dnstest.Start(t)
+	q := queue(t, map[string]string{"me": "me.test\n", "smtproutes": fmt.Sprintf(":[127.0.0.1]:%d\n", s.Port)})
+	cmd := exec.Command(testenv.Bin(t, "qmail-rspawn"))
+	cmd.Env = append(testenv.Env("QMAILHOME", "QMAILREMOTE", "DNSCACHEIP"), "QMAILHOME="+q, "DNSCACHEIP="+dns.Addr)
+	in, _ := cmd.StdinPipe()
+	outPipe, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := bufio.NewReader(outPipe)
+	if b, err := out.ReadByte(); err != nil || b != 120 {
+		t.Fatalf("slot count %d, %v", b, err)
+	}
+	for i, domain := range []string{"a.test", "b.test", "c.test"} {
+		io.WriteString(in, command(byte(i), "3/100", "me@me.test", "u@"+domain))
+		slot, err := out.ReadByte()
+		if err != nil {
+			t.Fatal(err)
+		}
+		report, err := out.ReadString(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		report = string([]byte{slot}) + report
+		if want := string([]byte{byte(i)}) + "K127.0.0.1 accepted message.\nRemote host said: 250 ok 1234 qp 99\n\x00"; report != want {
+			t.Errorf("delivery %d: %q, want %q", i, report, want)
+		}
+	}
+	in.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if n, msgs := s.Conns(), len(s.Messages()); n != 1 || msgs != 3 {
+		t.Errorf("%d connections for %d messages, want 1 for 3", n, msgs)
+	}
+	s.WaitEnd(t)
+	if cmds := s.Commands(); cmds[len(cmds)-1] != "QUIT" {
+		t.Errorf("the pooled connection was not ended with QUIT at exit: %q", cmds)
 	}
 }

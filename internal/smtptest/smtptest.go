@@ -28,6 +28,14 @@ type Server struct {
 	bodies  []string // message bodies received, raw
 	usedTLS []bool   // per message: whether it came over TLS
 	ended   chan struct{}
+	conns   int
+}
+
+// Conns returns how many connections were accepted.
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
 }
 
 // WaitEnd waits until a connection has been closed, so that the log holds
@@ -63,6 +71,9 @@ func Start(t testing.TB, network, addr string, s *Server) *Server {
 			if err != nil {
 				return
 			}
+			s.mu.Lock()
+			s.conns++
+			s.mu.Unlock()
 			go s.serve(conn, done)
 		}
 	}()

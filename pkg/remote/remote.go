@@ -34,8 +34,10 @@ type Config struct {
 	// Port is where MX hosts are contacted; 0 means 25. Tests change it.
 	Port int
 	// Rand breaks ties between equal MX preferences; nil seeds from the
-	// clock and pid as qmail does.
+	// clock.
 	Rand *rand.Rand
+	// Pool, when set, keeps connections for later deliveries.
+	Pool *Pool
 }
 
 // Settings are the control files qmail-remote reads.
@@ -239,6 +241,10 @@ func safe(s string) string {
 // calls down, and runs the SMTP dialogue on the first that answers.
 func (d *delivery) connect(candidates []Candidate, port int, env envelope) {
 	for _, c := range candidates {
+		key := poolKey{netip.AddrPortFrom(c.Addr, uint16(port)), c.Name, d.settings.HeloHost}
+		if s := d.cfg.Pool.get(key); s != nil && s.reuse(d, env) {
+			return
+		}
 		var down, known bool
 		if d.cfg.TCPTO != nil {
 			down, known = d.cfg.TCPTO.Down(c.Addr)
@@ -253,7 +259,7 @@ func (d *delivery) connect(candidates []Candidate, port int, env envelope) {
 		if err != nil {
 			continue
 		}
-		if newSession(d, conn, c, false).run(env) == nil {
+		if newSession(d, conn, c, port, false).run(env) == nil {
 			return
 		}
 		// The opportunistic TLS handshake failed: the same host once more
@@ -261,7 +267,7 @@ func (d *delivery) connect(candidates []Candidate, port int, env envelope) {
 		if conn, err = d.dial(c.Addr, port); err != nil {
 			continue
 		}
-		newSession(d, conn, c, true).run(env)
+		newSession(d, conn, c, port, true).run(env)
 		return
 	}
 	writeReport(d.out, textNoConn)

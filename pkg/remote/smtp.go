@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"time"
 )
 
@@ -40,7 +41,8 @@ var errDropped = errors.New("connection died")
 // nothing to talk on.
 var errRetryPlain = errors.New("TLS handshake failed; retry without TLS")
 
-// session is one SMTP connection carrying one message.
+// session is one SMTP connection; with a Pool it may carry several
+// messages, one delivery after another.
 type session struct {
 	d        *delivery
 	raw      net.Conn
@@ -50,12 +52,17 @@ type session struct {
 	partner  Candidate
 	ip       string
 	text     string // the last reply's text, for reports
+	code     uint64 // the last reply's code
 	critical bool   // the final dot is out: a drop now may duplicate
 	noTLS    bool
+	reusable bool // greeting, EHLO and TLS are done: fit for the pool
+	messages int
+	key      poolKey
 }
 
-func newSession(d *delivery, conn net.Conn, c Candidate, noTLS bool) *session {
-	s := &session{d: d, raw: conn, partner: c, ip: c.Addr.String(), noTLS: noTLS}
+func newSession(d *delivery, conn net.Conn, c Candidate, port int, noTLS bool) *session {
+	s := &session{d: d, raw: conn, partner: c, ip: c.Addr.String(), noTLS: noTLS,
+		key: poolKey{netip.AddrPortFrom(c.Addr, uint16(port)), c.Name, d.settings.HeloHost}}
 	s.use(deadlineConn{conn, d.settings.TimeoutRemote})
 	return s
 }
@@ -69,18 +76,50 @@ func (s *session) use(conn net.Conn) {
 // run speaks SMTP and writes the reports. It returns errRetryPlain when
 // the connection must be made again without TLS, and nothing else.
 func (s *session) run(env envelope) error {
-	defer s.raw.Close()
-	err := s.dialogue(env)
-	switch {
-	case err == nil:
-	case errors.Is(err, errRetryPlain):
-		return err
-	case errors.Is(err, errDropped):
-		s.dropped()
-	default:
-		// A report was already written (message read failures).
+	return s.finish(s.dialogue(env))
+}
+
+// finish handles the end of a dialogue that did not end in quit, which
+// has already parked or closed the connection.
+func (s *session) finish(err error) error {
+	if err == nil {
+		return nil
 	}
+	s.raw.Close()
+	if errors.Is(err, errRetryPlain) {
+		return err
+	}
+	if errors.Is(err, errDropped) {
+		s.dropped()
+	}
+	// Otherwise the report is written already (message read failures).
 	return nil
+}
+
+// reuse checks that a pooled connection is still alive with RSET, and
+// runs the transaction for delivery d on it. It reports false, having
+// closed the connection, when the connection turns out dead; nothing has
+// been written for d then.
+func (s *session) reuse(d *delivery, env envelope) bool {
+	s.d = d
+	s.critical = false
+	s.use(deadlineConn{s.conn.(deadlineConn).Conn, d.settings.TimeoutRemote})
+	r, err := s.command("RSET")
+	s.text = ""
+	if err != nil || r.Code != 250 {
+		s.raw.Close()
+		return false
+	}
+	s.finish(s.transaction(env))
+	return true
+}
+
+// close ends an idle connection politely.
+func (s *session) close() {
+	s.raw.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	s.w.WriteString("QUIT\r\n")
+	s.w.Flush()
+	s.raw.Close()
 }
 
 func (s *session) command(line string) (Reply, error) {
@@ -97,21 +136,26 @@ func (s *session) reply() (Reply, error) {
 	if err != nil {
 		return Reply{}, errDropped
 	}
-	s.text = r.Text
+	s.text, s.code = r.Text, r.Code
 	return r, nil
 }
 
-// quit ends the dialogue: QUIT is sent without waiting for its answer,
-// then the message report "<letter>...<ip>...", and the last reply.
-// Unlike qmail, a failure to send QUIT does not turn the report into
+// quit ends the transaction: the message report "<letter>...<ip>..."
+// with the last reply, then QUIT without waiting for its answer, or, with
+// a pool and a connection still fit, the pool instead of QUIT. Unlike
+// qmail, a failure to send QUIT does not turn the report into
 // "connection died": the outcome is already known.
 func (s *session) quit(prefix, suffix string) error {
-	s.w.WriteString("QUIT\r\n")
-	s.w.Flush()
 	out := s.d.out
 	out.WriteString(prefix + s.ip + suffix + ".\n")
 	s.writeText()
 	out.WriteByte(0)
+	if s.reusable && s.code != 421 && s.d.cfg.Pool.put(s.key, s) {
+		return nil
+	}
+	s.w.WriteString("QUIT\r\n")
+	s.w.Flush()
+	s.raw.Close()
 	return nil
 }
 
@@ -154,6 +198,7 @@ func (s *session) dialogue(env envelope) error {
 	if done, err := s.startTLS(*ehlo); done || err != nil {
 		return err
 	}
+	s.reusable = true
 	return s.transaction(env)
 }
 
@@ -179,6 +224,7 @@ func (s *session) hello() (*Reply, error) {
 }
 
 func (s *session) transaction(env envelope) error {
+	s.messages++
 	r, err := s.command("MAIL FROM:<" + env.sender + ">")
 	if err != nil {
 		return err
