@@ -165,3 +165,30 @@ func TestToolErrors(t *testing.T) {
 		t.Errorf("qmail-tcpok without queue: %v %q", err, out)
 	}
 }
+
+// BenchmarkSMTPSink measures messages per second with one qmail-remote
+// process per message, qmail's architecture, delivering to smtp-sink.
+func BenchmarkSMTPSink(b *testing.B) {
+	port, _ := smtptest.Sink(b, false)
+	dir := b.TempDir()
+	os.MkdirAll(filepath.Join(dir, "control"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "queue", "lock"), 0o755)
+	os.WriteFile(filepath.Join(dir, "control", "me"), []byte("me.test\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "control", "smtproutes"), []byte(fmt.Sprintf(":127.0.0.1:%d\n", port)), 0o644)
+	os.WriteFile(filepath.Join(dir, "queue", "lock", "tcpto"), make([]byte, tcpto.Size), 0o644)
+	bin := testenv.Bin(b, "qmail-remote")
+	env := append(testenv.Env("QMAILHOME"), "QMAILHOME="+dir)
+	msg := "Subject: bench\n\n" + strings.Repeat("a line of text in the body of the message\n", 100)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(bin, "sink.test", "from@me.test", "to@sink.test")
+		cmd.Env = env
+		cmd.Stdin = strings.NewReader(msg)
+		out, err := cmd.Output()
+		if err != nil || !strings.Contains(string(out), "K127.0.0.1") {
+			b.Fatalf("qmail-remote: %v %q", err, out)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+}

@@ -206,6 +206,7 @@ func TestMX(t *testing.T) {
 		"self.test. MX 10 a.mx.test.",
 	)
 	dnsSrv.ServFail("broken.test")
+	dnsSrv.Hang("hang.test")
 	dnsSrv.ServFail("fail.test")
 	cfgFor := func(isMe func(netip.Addr) bool) Config {
 		return Config{Control: controlDir(t, map[string]string{"me": "me.test"}), DNS: dns, IsMe: isMe, Port: lo.Port,
@@ -222,6 +223,7 @@ func TestMX(t *testing.T) {
 		{"nxdomain.test", notMe, "DSorry, I couldn't find any host named nxdomain.test. (#5.1.2)\n\x00"},
 		{"noaddr.test", notMe, textNoMX + "\x00"},
 		{"fail.test", notMe, textTempDNS + "\x00"},
+		{"hang.test", notMe, textTempDNS + "\x00"},
 		{"soft.test", notMe, textTempDNS + "\x00"},
 		// ::1 (pref 10) is ours: only addresses better than 10 qualify.
 		{"mx.test", func(a netip.Addr) bool { return a == netip.IPv6Loopback() }, textAmbigMX + "\x00"},

@@ -40,11 +40,21 @@ func TestSMTPSink(t *testing.T) {
 	}
 }
 
-// BenchmarkSMTPSink measures messages per second delivered one connection
-// each, as qmail does, to smtp-sink.
+// BenchmarkSMTPSink measures messages per second delivered to smtp-sink
+// one after another: one connection each, as qmail does, and with the
+// connection pool qmail-rspawn uses.
 func BenchmarkSMTPSink(b *testing.B) {
+	b.Run("connection per message", func(b *testing.B) { benchSink(b, nil) })
+	b.Run("reused connection", func(b *testing.B) {
+		pool := NewPool(time.Minute)
+		defer pool.Close()
+		benchSink(b, pool)
+	})
+}
+
+func benchSink(b *testing.B, pool *Pool) {
 	port, _ := smtptest.Sink(b, false)
-	cfg := Config{Control: controlDir(b, map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf(":127.0.0.1:%d", port)}), IsMe: notMe}
+	cfg := Config{Pool: pool, Control: controlDir(b, map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf(":127.0.0.1:%d", port)}), IsMe: notMe}
 	msg := "Subject: bench\n\n" + strings.Repeat("a line of text in the body of the message\n", 100)
 	b.ResetTimer()
 	start := time.Now()
