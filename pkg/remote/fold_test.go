@@ -1,6 +1,9 @@
 package remote
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestFoldOutput(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -29,4 +32,16 @@ func TestFoldOutput(t *testing.T) {
 			t.Errorf("FoldOutput(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+func FuzzFoldOutput(f *testing.F) {
+	f.Add([]byte("r\x00K1.2.3.4 accepted message.\n\x00"))
+	f.Add([]byte("h\x00D\x00"))
+	f.Add([]byte("\x00\x00"))
+	f.Fuzz(func(t *testing.T, out []byte) {
+		report := FoldOutput(out)
+		if report == "" || strings.IndexByte("KZD", report[0]) < 0 || strings.IndexByte(report, 0) >= 0 {
+			t.Fatalf("FoldOutput(%q) = %q: not a report", out, report)
+		}
+	})
 }
