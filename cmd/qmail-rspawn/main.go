@@ -3,12 +3,13 @@
 // per delivery to its standard output (packages spawn and remote). At
 // start it clears queue/lock/tcpto.
 //
-// With $QMAILREMOTE set it works as qmail's does, starting that program
-// as "qmail-remote host sender recip" (host is the part of the recipient
-// after its last @) for each delivery. Without it, it runs qmail-remote's
-// code itself, one goroutine per delivery, so that it can keep SMTP
-// connections open between messages for control/remotereuse seconds
-// (default 10; 0 turns reuse off).
+// By default it works as qmail's does, starting "qmail-remote host sender
+// recip" ($QMAILREMOTE, else qmail-remote on PATH; host is the part of
+// the recipient after its last @) for each delivery. When
+// control/remotereuse holds a number of seconds above 0 and QMAILREMOTE
+// is not set, it runs qmail-remote's code itself instead, one goroutine
+// per delivery, and keeps SMTP connections open between messages for
+// that long. The reports are the same either way.
 package main
 
 import (
@@ -41,8 +42,9 @@ func main() {
 		Report:   remote.Fold,
 	}
 	var pool *remote.Pool
-	if _, external := os.LookupEnv("QMAILREMOTE"); !external {
-		pool = remote.NewPool(reuseTime())
+	_, external := os.LookupEnv("QMAILREMOTE")
+	if idle := reuseTime(); idle > 0 && !external {
+		pool = remote.NewPool(idle)
 		cfg.InProcess = inProcess(pool)
 	}
 	err := spawn.Run(cfg, os.Stdin, os.Stdout)
@@ -52,9 +54,10 @@ func main() {
 	}
 }
 
-// reuseTime reads control/remotereuse, how long idle connections stay.
+// reuseTime reads control/remotereuse, how long idle connections stay;
+// 0, the default, means qmail's one qmail-remote process per delivery.
 func reuseTime() time.Duration {
-	seconds, err := control.Open(qhome.Path("control")).Int("remotereuse", 10)
+	seconds, err := control.Open(qhome.Path("control")).Int("remotereuse", 0)
 	if err != nil {
 		seconds = 0
 	}

@@ -67,22 +67,23 @@ func rspawn(t *testing.T, q string, env []string, cmds ...string) map[byte]strin
 func TestRealDeliveries(t *testing.T) {
 	for _, mode := range []string{"qmail-remote processes", "in process"} {
 		t.Run(mode, func(t *testing.T) {
-			env := []string{}
+			env, reuse := []string{}, "10\n"
 			if mode == "qmail-remote processes" {
-				env = append(env, "QMAILREMOTE="+testenv.Bin(t, "qmail-remote"))
+				env, reuse = append(env, "QMAILREMOTE="+testenv.Bin(t, "qmail-remote")), "0\n"
 			}
-			realDeliveries(t, env)
+			realDeliveries(t, env, reuse)
 		})
 	}
 }
 
-func realDeliveries(t *testing.T, env []string) {
+func realDeliveries(t *testing.T, env []string, reuse string) {
 	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{Reply: map[string]string{
 		"RCPT TO:<refused@example.test>": "550 5.1.1 no such user",
 		"RCPT TO:<later@example.test>":   "451 4.7.1 greylisted",
 	}})
 	dns := dnstest.Start(t)
-	q := queue(t, map[string]string{"me": "me.test\n", "smtproutes": fmt.Sprintf("example.test:[127.0.0.1]:%d\n", s.Port)})
+	q := queue(t, map[string]string{"me": "me.test\n", "remotereuse": reuse,
+		"smtproutes": fmt.Sprintf("example.test:[127.0.0.1]:%d\n", s.Port)})
 	reports := rspawn(t, q, append(env, "DNSCACHEIP="+dns.Addr),
 		command(0, "3/100", "me@me.test", "ok@example.test"),
 		command(1, "3/100", "me@me.test", "refused@example.test"),
@@ -156,7 +157,7 @@ func TestNoQueue(t *testing.T) {
 func TestReuse(t *testing.T) {
 	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{})
 	dns := dnstest.Start(t)
-	q := queue(t, map[string]string{"me": "me.test\n", "smtproutes": fmt.Sprintf(":[127.0.0.1]:%d\n", s.Port)})
+	q := queue(t, map[string]string{"me": "me.test\n", "remotereuse": "10\n", "smtproutes": fmt.Sprintf(":[127.0.0.1]:%d\n", s.Port)})
 	cmd := exec.Command(testenv.Bin(t, "qmail-rspawn"))
 	cmd.Env = append(testenv.Env("QMAILHOME", "QMAILREMOTE", "DNSCACHEIP"), "QMAILHOME="+q, "DNSCACHEIP="+dns.Addr)
 	in, _ := cmd.StdinPipe()
@@ -193,5 +194,18 @@ func TestReuse(t *testing.T) {
 	s.WaitEnd(t)
 	if cmds := s.Commands(); cmds[len(cmds)-1] != "QUIT" {
 		t.Errorf("the pooled connection was not ended with QUIT at exit: %q", cmds)
+	}
+}
+
+// TestDefaultIsQmailRemoteOnPath: without QMAILREMOTE and remotereuse,
+// qmail-rspawn runs the qmail-remote it finds on PATH, as qmail does.
+func TestDefaultIsQmailRemoteOnPath(t *testing.T) {
+	q := queue(t, nil)
+	bin := t.TempDir()
+	os.WriteFile(filepath.Join(bin, "qmail-remote"), []byte("#!/bin/sh\nprintf 'r\\0Kfrom PATH\\n\\0'\n"), 0o755)
+	reports := rspawn(t, q, []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")},
+		command(0, "3/100", "s@x.test", "u@example.test"))
+	if reports[0] != "Kfrom PATH\n" {
+		t.Errorf("got %q", reports[0])
 	}
 }
