@@ -51,18 +51,19 @@ type Settings struct {
 
 // Report texts that do not depend on the connection (qmail-remote.c).
 const (
-	textUsage    = "DI (qmail-remote) was invoked improperly. (#5.3.5)\n"
-	textControl  = "ZUnable to read control files. (#4.3.0)\n"
-	textChdir    = "ZUnable to switch to home directory. (#4.3.0)\n"
-	textOSErr    = "ZSystem resources temporarily unavailable. (#4.3.0)\n"
-	textNoConn   = "ZSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
-	textRead     = "ZUnable to read message. (#4.3.0)\n"
-	textTempDNS  = "ZSorry, I couldn't find any host by that name. (#4.1.2)\n"
-	textNoMX     = "DSorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n"
-	textPartial  = "DSMTP cannot transfer messages with partial final lines. (#5.6.2)\n"
-	textAmbigMX  = "DSorry. Although I'm listed as a best-preference MX or A for that host,\nit isn't in my control/locals file, so I don't treat it as local. (#5.4.6)\n"
-	textPermDNS1 = "DSorry, I couldn't find any host named "
-	textPermDNS2 = ". (#5.1.2)\n"
+	textUsage     = "DI (qmail-remote) was invoked improperly. (#5.3.5)\n"
+	textControl   = "ZUnable to read control files. (#4.3.0)\n"
+	textChdir     = "ZUnable to switch to home directory. (#4.3.0)\n"
+	textOSErr     = "ZSystem resources temporarily unavailable. (#4.3.0)\n"
+	textNoConn    = "ZSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+	textRead      = "ZUnable to read message. (#4.3.0)\n"
+	textTempDNS   = "ZSorry, I couldn't find any host by that name. (#4.1.2)\n"
+	textNoMX      = "DSorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n"
+	textPartial   = "DSMTP cannot transfer messages with partial final lines. (#5.6.2)\n"
+	textAmbigMX   = "DSorry. Although I'm listed as a best-preference MX or A for that host,\nit isn't in my control/locals file, so I don't treat it as local. (#5.4.6)\n"
+	textLineBreak = "DSorry, SMTP cannot carry an address with a CR or LF in it. (#5.1.3)\n"
+	textPermDNS1  = "DSorry, I couldn't find any host named "
+	textPermDNS2  = ". (#5.1.2)\n"
 )
 
 // Usage is the report for too few arguments.
@@ -135,6 +136,14 @@ type delivery struct {
 }
 
 func (d *delivery) run(host, sender string, recips []string) {
+	// qmail sends such an address as it is (quoted, but with the line
+	// break inside), which lets whoever chose it append SMTP commands.
+	for _, addr := range append([]string{sender}, recips...) {
+		if strings.ContainsAny(addr, "\r\n") {
+			writeReport(d.out, textLineBreak)
+			return
+		}
+	}
 	route := d.settings.Routes.Lookup(host)
 	port := 25
 	if !route.Found && d.cfg.Port != 0 {

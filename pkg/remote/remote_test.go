@@ -137,6 +137,21 @@ func TestDialogue(t *testing.T) {
 	}
 }
 
+// TestLineBreakInAddress: an address with CR or LF would let its author
+// add SMTP commands; the delivery fails before any connection.
+func TestLineBreakInAddress(t *testing.T) {
+	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{})
+	cfg := routed(t, s, nil)
+	for _, env := range [][]string{{"a@me.test\r\nRCPT TO:<x@y.test>", "u@example.test"}, {"", "u\n@example.test"}} {
+		if got := deliver(cfg, "example.test", env[0], env[1:], "x\n"); got != textLineBreak+"\x00" {
+			t.Errorf("%q: %q", env, got)
+		}
+	}
+	if n := s.Conns(); n != 0 {
+		t.Errorf("%d connections made", n)
+	}
+}
+
 func TestHeloFallback(t *testing.T) {
 	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{Reply: map[string]string{"EHLO": "500 what"}})
 	got := deliver(routed(t, s, nil), "example.test", "", []string{"x@example.test"}, "x\n")
