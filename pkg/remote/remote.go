@@ -182,6 +182,7 @@ func mangle(addr string) string {
 // preference of this machine's own best one. It returns the candidates,
 // or a message report.
 func (d *delivery) find(target string, routed bool) ([]Candidate, string) {
+	// A bound on the whole search; each query has the resolver's own time-outs.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var list []Candidate
