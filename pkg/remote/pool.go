@@ -14,7 +14,7 @@ import (
 // A connection enters the pool after a transaction that left it usable
 // (any reply but a dropped connection or 421), instead of QUIT. It leaves
 // when a delivery to the same address, port, host name and HELO name
-// takes it, after RSET is answered with 250, or when it has been idle for
+// (and TLS policy) takes it, after RSET is answered with 250, or when it has been idle for
 // Idle, or has carried MaxMessages messages; then it gets its QUIT.
 type Pool struct {
 	Idle        time.Duration
@@ -28,6 +28,7 @@ type poolKey struct {
 	addr netip.AddrPort
 	name string // TLS checks are for this name
 	helo string
+	tls  tlsMode // a change of TLS policy must not reuse an older session
 }
 
 type pooled struct {

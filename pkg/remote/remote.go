@@ -251,9 +251,10 @@ func safe(s string) string {
 // calls down, and runs the SMTP dialogue on the first that answers.
 func (d *delivery) connect(candidates []Candidate, port int, env envelope) {
 	for _, c := range candidates {
-		key := poolKey{netip.AddrPortFrom(c.Addr, uint16(port)), c.Name, d.settings.HeloHost}
-		if s := d.cfg.Pool.get(key); s != nil && s.reuse(d, env) {
-			return
+		if d.cfg.Pool != nil {
+			if s := d.cfg.Pool.get(d.poolKey(c, port)); s != nil && s.reuse(d, env) {
+				return
+			}
 		}
 		var down, known bool
 		if d.cfg.TCPTO != nil {
@@ -281,6 +282,12 @@ func (d *delivery) connect(candidates []Candidate, port int, env envelope) {
 		return
 	}
 	writeReport(d.out, textNoConn)
+}
+
+// poolKey says which idle connections can carry a delivery to c.
+func (d *delivery) poolKey(c Candidate, port int) poolKey {
+	mode, _, _ := d.settings.TLS.mode(c.Name)
+	return poolKey{netip.AddrPortFrom(c.Addr, uint16(port)), c.Name, d.settings.HeloHost, mode}
 }
 
 func (d *delivery) dial(addr netip.Addr, port int) (net.Conn, error) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/netip"
 	"time"
 )
 
@@ -61,8 +60,10 @@ type session struct {
 }
 
 func newSession(d *delivery, conn net.Conn, c Candidate, port int, noTLS bool) *session {
-	s := &session{d: d, raw: conn, partner: c, ip: c.Addr.String(), noTLS: noTLS,
-		key: poolKey{netip.AddrPortFrom(c.Addr, uint16(port)), c.Name, d.settings.HeloHost}}
+	s := &session{d: d, raw: conn, partner: c, ip: c.Addr.String(), noTLS: noTLS}
+	if d.cfg.Pool != nil {
+		s.key = d.poolKey(c, port)
+	}
 	s.use(deadlineConn{conn, d.settings.TimeoutRemote})
 	return s
 }
