@@ -147,6 +147,22 @@ func (q *Queue) envelope(kind, addr string) {
 // and Close reports qq's read error.
 func (q *Queue) Fail() { q.failed = true }
 
+// Abort gives the message up as a qmail program that dies mid-message
+// does: bytes not yet written are dropped and both pipes are closed with
+// no envelope, so the queue program discards what it got. Abort then
+// waits for the program to exit.
+func (q *Queue) Abort() {
+	q.failed = true
+	if q.msgPipe != nil {
+		q.msg.Reset(io.Discard)
+		q.msgPipe.Close()
+		q.msgPipe = nil
+	}
+	q.envPipe.Close()
+	q.errPipe.Close()
+	q.cmd.Wait()
+}
+
 // Close finishes the envelope, waits for the program and returns nil if
 // the message was queued, else an *Error with qmail's reply text.
 func (q *Queue) Close() error {

@@ -91,3 +91,23 @@ func TestProgramDyingEarlyIsTemporary(t *testing.T) {
 		t.Errorf("got %+v, want a temporary failure", qerr)
 	}
 }
+
+func TestAbortSendsNoEnvelopeAndDropsBufferedBytes(t *testing.T) {
+	dir := t.TempDir()
+	prog := script(t, "cat > "+dir+"/msg\ncat <&1 > "+dir+"/env\necho done > "+dir+"/exit\n")
+	q, err := Open(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.WriteString("Subject: never flushed\n")
+	q.Abort()
+	msg, _ := os.ReadFile(dir + "/msg")
+	env, _ := os.ReadFile(dir + "/env")
+	done, _ := os.ReadFile(dir + "/exit")
+	if len(msg) != 0 || len(env) != 0 {
+		t.Errorf("message %q, envelope %q: want both empty", msg, env)
+	}
+	if string(done) != "done\n" {
+		t.Error("Abort returned before the queue program finished")
+	}
+}

@@ -51,6 +51,10 @@ type Config struct {
 	// Report turns a finished command's status and output into the
 	// report's letter and text.
 	Report func(state *os.ProcessState, output []byte) string
+	// InProcess, when set, replaces Start and Report: it runs the
+	// delivery in this process and returns the report's letter and text
+	// (qmail-rspawn delivering itself to reuse SMTP connections).
+	InProcess func(d Delivery) string
 }
 
 type server struct {
@@ -187,6 +191,9 @@ func (s *server) openMessage(messID string) (*os.File, string) {
 
 // deliver runs one delivery and returns its report text.
 func (s *server) deliver(d Delivery) string {
+	if s.cfg.InProcess != nil {
+		return s.cfg.InProcess(d)
+	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return "Zqmail-spawn unable to create pipe. (#4.3.0)\n"

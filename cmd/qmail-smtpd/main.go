@@ -1,0 +1,56 @@
+// qmail-smtpd receives mail by SMTP on descriptors 0 and 1, as tcpserver
+// runs it, and hands every accepted message to qmail-queue:
+//
+//	tcpserver -u qmaild -g nofiles 0 smtp qmail-smtpd
+//
+// It takes no arguments. It reads control/ in the qmail home and the
+// variables TCPLOCALIP, TCPLOCALHOST, TCPREMOTEIP, TCPREMOTEHOST,
+// TCPREMOTEINFO, RELAYCLIENT, DATABYTES and QMAILQUEUE.
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/quail-mta/quail/pkg/qhome"
+	"github.com/quail-mta/quail/pkg/smtpd"
+)
+
+func main() {
+	// A client that goes away must not kill the server mid-message.
+	signal.Ignore(syscall.SIGPIPE)
+	in := pollable(0, "stdin")
+	out := pollable(1, "stdout")
+	if err := os.Chdir(qhome.Dir()); err != nil {
+		fail(out, "421 unable to read controls (#4.3.0)\r\n")
+	}
+	cfg, err := smtpd.Load("control", smtpd.Environ)
+	if err != nil {
+		fail(out, "421 unable to read controls (#4.3.0)\r\n")
+	}
+	if _, err := smtpd.LocalIPs(); err != nil {
+		fail(out, "421 unable to figure out my IP addresses (#4.3.0)\r\n")
+	}
+	os.Exit(smtpd.Serve(cfg, in, out))
+}
+
+func fail(out *os.File, reply string) {
+	out.WriteString(reply)
+	os.Exit(1)
+}
+
+// pollable returns descriptor fd as a file whose reads and writes can time
+// out: a socket or pipe is switched to non-blocking mode so that Go's
+// poller, and with it deadlines, can manage it. Anything else (a file, a
+// terminal) is used as it is.
+func pollable(fd int, name string) *os.File {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err == nil {
+		switch st.Mode & syscall.S_IFMT {
+		case syscall.S_IFSOCK, syscall.S_IFIFO:
+			syscall.SetNonblock(fd, true)
+		}
+	}
+	return os.NewFile(uintptr(fd), name)
+}

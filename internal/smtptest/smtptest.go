@@ -1,0 +1,221 @@
+// Package smtptest runs a scriptable SMTP server on loopback for tests of
+// the SMTP clients (qmail-remote): per-command replies, dropped
+// connections, a slow greeting, and STARTTLS.
+package smtptest
+
+import (
+	"bufio"
+	"crypto/tls"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Server is a scriptable SMTP server on loopback. Each command's reply
+// comes from Reply (keyed by verb, or by "RCPT <addr>" for one recipient)
+// or a sensible default; "DROP" as a reply closes the connection instead.
+type Server struct {
+	Addr    string
+	Port    int
+	Greet   string
+	Reply   map[string]string
+	Delay   time.Duration // before the greeting
+	TLS     *tls.Config   // offer STARTTLS when set
+	mu      sync.Mutex
+	log     []string // commands received
+	bodies  []string // message bodies received, raw
+	usedTLS []bool   // per message: whether it came over TLS
+	ended   chan struct{}
+	conns   int
+}
+
+// Conns returns how many connections were accepted.
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+// WaitEnd waits until a connection has been closed, so that the log holds
+// everything the client sent (qmail-remote does not wait for QUIT's reply).
+func (s *Server) WaitEnd(t testing.TB) {
+	t.Helper()
+	select {
+	case <-s.ended:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the connection never ended")
+	}
+}
+
+// Start listens on network/addr (e.g. "tcp", "127.0.0.1:0") and serves
+// until the test ends; a network that is unavailable skips the test.
+func Start(t testing.TB, network, addr string, s *Server) *Server {
+	t.Helper()
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Skipf("cannot listen on %s %s: %v", network, addr, err)
+	}
+	s.Addr = ln.Addr().String()
+	s.ended = make(chan struct{}, 1000)
+	s.Port = ln.Addr().(*net.TCPAddr).Port
+	if s.Greet == "" {
+		s.Greet = "220 test ESMTP"
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.conns++
+			s.mu.Unlock()
+			go s.serve(conn, done)
+		}
+	}()
+	return s
+}
+
+func (s *Server) reply(key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.Reply[key]
+	return r, ok
+}
+
+func (s *Server) note(line string) {
+	s.mu.Lock()
+	s.log = append(s.log, line)
+	s.mu.Unlock()
+}
+
+// Commands returns the command lines received so far.
+func (s *Server) Commands() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.log...)
+}
+
+// Messages returns the message bodies received, as sent (CR LF, dots).
+func (s *Server) Messages() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.bodies...)
+}
+
+func (s *Server) serve(conn net.Conn, done chan struct{}) {
+	defer func() {
+		conn.Close()
+		select {
+		case s.ended <- struct{}{}:
+		default:
+		}
+	}()
+	if s.Delay > 0 {
+		select {
+		case <-time.After(s.Delay):
+		case <-done:
+			return
+		}
+	}
+	r := bufio.NewReader(conn)
+	w := bufio.NewWriter(conn)
+	send := func(text string) bool {
+		if text == "DROP" {
+			return false
+		}
+		w.WriteString(strings.ReplaceAll(text, "\n", "\r\n") + "\r\n")
+		return w.Flush() == nil
+	}
+	if !send(s.Greet) {
+		return
+	}
+	secure := false
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimRight(line, "\r\n")
+		s.note(line)
+		verb, arg, _ := strings.Cut(line, " ")
+		verb = strings.ToUpper(verb)
+		if custom, ok := s.reply(verb + " " + arg); ok {
+			if !send(custom) {
+				return
+			}
+			continue
+		}
+		if custom, ok := s.reply(verb); ok && verb != "DATA" {
+			if !send(custom) {
+				return
+			}
+			continue
+		}
+		switch verb {
+		case "EHLO":
+			text := "250-test\n250-PIPELINING\n250 8BITMIME"
+			if s.TLS != nil && !secure {
+				text = "250-test\n250-STARTTLS\n250 8BITMIME"
+			}
+			send(text)
+		case "STARTTLS":
+			send("220 go ahead")
+			tc := tls.Server(conn, s.TLS)
+			if tc.Handshake() != nil {
+				return
+			}
+			conn, secure = tc, true
+			r, w = bufio.NewReader(tc), bufio.NewWriter(tc)
+		case "DATA":
+			if custom, ok := s.reply("DATA"); ok {
+				if !send(custom) {
+					return
+				}
+				if custom[0] != '3' {
+					continue
+				}
+			} else {
+				send("354 go")
+			}
+			var body strings.Builder
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				body.WriteString(l)
+			}
+			s.mu.Lock()
+			s.bodies = append(s.bodies, body.String())
+			s.usedTLS = append(s.usedTLS, secure)
+			s.mu.Unlock()
+			final, ok := s.reply("END")
+			if !ok {
+				final = "250 ok 1234 qp 99"
+			}
+			if !send(final) {
+				return
+			}
+		case "QUIT":
+			send("221 bye")
+			return
+		default:
+			send("250 ok")
+		}
+	}
+}
+
+// UsedTLS reports, per message received, whether it came over TLS.
+func (s *Server) UsedTLS() []bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]bool(nil), s.usedTLS...)
+}

@@ -1,0 +1,201 @@
+package remote
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/quail-mta/quail/pkg/control"
+)
+
+// TLSPolicy is what the TLS control files say, in the layout of the
+// widely used qmail TLS patch:
+//
+//	control/tlshosts/<host>.pem  TLS is required with <host>, and its
+//	                             certificate must verify against the CA
+//	                             certificates in the file and name <host>
+//	control/notlshosts/<host>    never try STARTTLS with <host>
+//	control/tlshosts/exhaustivelist  try STARTTLS only with hosts that
+//	                             have a .pem file
+//	control/clientcert.pem       certificate and key to present, if asked
+//
+// <host> is the name of the host connected to (the MX or relay name, or
+// the address literal), in lower case. Everything else is opportunistic:
+// STARTTLS whenever the server offers it, certificates not checked, and a
+// failed handshake retried without TLS, so that TLS never blocks mail
+// that would have gone out without it.
+type TLSPolicy struct {
+	dir        string
+	exhaustive bool
+	clientCert []tls.Certificate
+}
+
+// ReadTLSPolicy reads the TLS controls that apply to every host.
+func ReadTLSPolicy(dir *control.Dir) (*TLSPolicy, error) {
+	p := &TLSPolicy{dir: dir.Path}
+	_, err := os.Stat(filepath.Join(dir.Path, "tlshosts", "exhaustivelist"))
+	switch {
+	case err == nil:
+		p.exhaustive = true
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(dir.Path, "clientcert.pem"))
+	switch {
+	case err == nil:
+		// An unusable certificate is not presented; it must not stop mail.
+		if cert, err := tls.X509KeyPair(data, data); err == nil {
+			p.clientCert = []tls.Certificate{cert}
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	return p, nil
+}
+
+type tlsMode int
+
+const (
+	tlsOpportunistic tlsMode = iota
+	tlsOff
+	tlsRequired
+)
+
+// mode says how to treat host, and for a required host the CA file's
+// name as reports give it (relative to the qmail home).
+func (p *TLSPolicy) mode(host string) (tlsMode, string, []byte) {
+	host = strings.ToLower(host)
+	if host == "" || strings.ContainsAny(host, "/\x00") || host[0] == '.' {
+		return tlsOpportunistic, "", nil
+	}
+	pem, err := os.ReadFile(filepath.Join(p.dir, "tlshosts", host+".pem"))
+	if err == nil {
+		return tlsRequired, "control/tlshosts/" + host + ".pem", pem
+	}
+	if _, err := os.Stat(filepath.Join(p.dir, "notlshosts", host)); err == nil {
+		return tlsOff, "", nil
+	}
+	if p.exhaustive {
+		return tlsOff, "", nil
+	}
+	return tlsOpportunistic, "", nil
+}
+
+// verifyError is a certificate that failed the checks a required host's
+// CA file asks for.
+type verifyError struct{ err error }
+
+func (e verifyError) Error() string { return e.err.Error() }
+
+// startTLS upgrades the connection when the server offers STARTTLS and
+// the policy allows it, then says EHLO again. done means a report was
+// written and the dialogue is over.
+func (s *session) startTLS(ehlo Reply) (done bool, err error) {
+	policy := s.d.settings.TLS
+	mode, caName, caPEM := policy.mode(s.partner.Name)
+	if mode == tlsOff || (s.noTLS && mode != tlsRequired) {
+		return false, nil
+	}
+	if !ehlo.Has("STARTTLS") {
+		if mode == tlsRequired {
+			s.text = ""
+			return true, s.tlsQuit("ZNo TLS achieved while " + caName + " exists")
+		}
+		return false, nil
+	}
+	r, err := s.command("STARTTLS")
+	if err != nil {
+		return true, err
+	}
+	if r.Code != 220 {
+		if mode == tlsRequired {
+			return true, s.tlsQuit("ZSTARTTLS rejected while " + caName + " exists")
+		}
+		return false, nil
+	}
+	s.text = ""
+	cfg, err := s.tlsConfig(mode, caPEM)
+	if err != nil {
+		return true, s.tlsQuit("ZTLS unable to load " + caName + ": " + err.Error())
+	}
+	if err := s.handshake(cfg); err != nil {
+		var verr verifyError
+		switch {
+		case errors.As(err, &verr):
+			return true, s.tlsQuit("ZTLS unable to verify server with " + caName + ": " + verr.Error())
+		case mode == tlsRequired:
+			return true, s.tlsQuit("ZTLS connect failed: " + err.Error())
+		}
+		return true, errRetryPlain
+	}
+	r, err = s.command("EHLO " + s.d.settings.HeloHost)
+	if err != nil {
+		// With TLS 1.3 a server that rejects us after the handshake (say,
+		// for want of a client certificate) is only noticed here.
+		if mode != tlsRequired {
+			return true, errRetryPlain
+		}
+		return true, err
+	}
+	if r.Code != 250 {
+		return true, s.quit("ZConnected to ", " but my name was rejected")
+	}
+	return false, nil
+}
+
+// tlsQuit reports a TLS failure the way the TLS patch does: its text,
+// "; connected to <ip>." and the last reply.
+func (s *session) tlsQuit(text string) error {
+	return s.quit(text+"; connected to ", "")
+}
+
+func (s *session) tlsConfig(mode tlsMode, caPEM []byte) (*tls.Config, error) {
+	name := s.partner.Name
+	cfg := &tls.Config{
+		InsecureSkipVerify: true, // checked below when the policy asks
+		Certificates:       s.d.settings.TLS.clientCert,
+		MinVersion:         tls.VersionTLS10,
+	}
+	if _, isLiteral := literal(name); !isLiteral {
+		cfg.ServerName = name
+	}
+	if mode != tlsRequired {
+		return cfg, nil
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("no certificates in file")
+	}
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		return verifyPeer(cs, pool, name)
+	}
+	return cfg, nil
+}
+
+// verifyPeer checks the server's chain against pool and its name against
+// the host connected to.
+func verifyPeer(cs tls.ConnectionState, pool *x509.CertPool, name string) error {
+	if len(cs.PeerCertificates) == 0 {
+		return verifyError{errors.New("no certificate provided")}
+	}
+	inter := x509.NewCertPool()
+	for _, c := range cs.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	if addr, ok := literal(name); ok {
+		name = addr.String()
+	}
+	_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{
+		DNSName:       name,
+		Roots:         pool,
+		Intermediates: inter,
+	})
+	if err != nil {
+		return verifyError{err}
+	}
+	return nil
+}

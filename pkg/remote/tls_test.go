@@ -1,0 +1,123 @@
+package remote
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quail-mta/quail/internal/smtptest"
+)
+
+// selfSigned makes a certificate for names, returning it for a server and
+// its PEM for a client's CA file.
+func selfSigned(t *testing.T, names ...string) (tls.Certificate, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: names[0]},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		DNSNames:              names,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemText := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pemText
+}
+
+func TestSTARTTLS(t *testing.T) {
+	cert, certPEM := selfSigned(t, "mx.tls.test")
+	_, otherPEM := selfSigned(t, "mx.tls.test")
+	tests := []struct {
+		name    string
+		files   map[string]string
+		offer   bool
+		wantTLS bool
+		want    string // report prefix
+	}{
+		{"opportunistic", nil, true, true, "r\x00K127.0.0.1 accepted message."},
+		{"not offered", nil, false, false, "r\x00K127.0.0.1 accepted message."},
+		{"notlshosts", map[string]string{"notlshosts/mx.tls.test": ""}, true, false, "r\x00K127.0.0.1 accepted message."},
+		{"exhaustivelist", map[string]string{"tlshosts/exhaustivelist": ""}, true, false, "r\x00K127.0.0.1 accepted message."},
+		{"verified", map[string]string{"tlshosts/mx.tls.test.pem": certPEM}, true, true, "r\x00K127.0.0.1 accepted message."},
+		{"wrong CA", map[string]string{"tlshosts/mx.tls.test.pem": otherPEM}, true, false,
+			"ZTLS unable to verify server with control/tlshosts/mx.tls.test.pem: x509: "},
+		{"required, not offered", map[string]string{"tlshosts/mx.tls.test.pem": certPEM}, false, false,
+			"ZNo TLS achieved while control/tlshosts/mx.tls.test.pem exists; connected to 127.0.0.1.\n\x00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &smtptest.Server{}
+			if tt.offer {
+				s.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+			}
+			smtptest.Start(t, "tcp", "127.0.0.1:0", s)
+			_, dns := testDNS(t, "mx.tls.test. A 127.0.0.1")
+			files := map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf("example.test:mx.tls.test:%d", s.Port)}
+			for k, v := range tt.files {
+				files[k] = v
+			}
+			cfg := Config{Control: controlDir(t, files), DNS: dns, IsMe: notMe}
+			got := deliver(cfg, "example.test", "", []string{"x@example.test"}, "x\n")
+			if !strings.HasPrefix(got, tt.want) {
+				t.Fatalf("report %q, want prefix %q", got, tt.want)
+			}
+			used := s.UsedTLS()
+			if strings.Contains(tt.want, "accepted") && (len(used) != 1 || used[0] != tt.wantTLS) {
+				t.Errorf("messages over TLS: %v, want [%v]", used, tt.wantTLS)
+			}
+		})
+	}
+}
+
+// TestTLSHandshakeFailure: a server whose handshake fails (it demands a
+// client certificate) still gets the message, in plain text, on a second
+// connection, unless TLS is required for it.
+func TestTLSHandshakeFailure(t *testing.T) {
+	cert, certPEM := selfSigned(t, "mx.tls.test")
+	for _, required := range []bool{false, true} {
+		s := &smtptest.Server{TLS: &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAnyClientCert}}
+		smtptest.Start(t, "tcp", "127.0.0.1:0", s)
+		_, dns := testDNS(t, "mx.tls.test. A 127.0.0.1")
+		files := map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf("example.test:mx.tls.test:%d", s.Port)}
+		if required {
+			files["tlshosts/mx.tls.test.pem"] = certPEM
+		}
+		cfg := Config{Control: controlDir(t, files), DNS: dns, IsMe: notMe}
+		got := deliver(cfg, "example.test", "", []string{"x@example.test"}, "x\n")
+		if required {
+			// TLS 1.2 fails in the handshake, TLS 1.3 at the first read.
+			if !strings.HasPrefix(got, "ZTLS connect failed: ") && got != "ZConnected to 127.0.0.1 but connection died. (#4.4.2)\n\x00" {
+				t.Errorf("required: report %q", got)
+			}
+			continue
+		}
+		if !strings.HasPrefix(got, "r\x00K127.0.0.1 accepted message.") {
+			t.Fatalf("opportunistic: report %q", got)
+		}
+		if used := s.UsedTLS(); len(used) != 1 || used[0] {
+			t.Errorf("messages over TLS: %v, want one in plain text", used)
+		}
+	}
+}

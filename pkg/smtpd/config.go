@@ -1,0 +1,194 @@
+// Package smtpd is qmail-smtpd: one SMTP session on a connection that
+// tcpserver (or any ucspi server) hands over as a reader and a writer,
+// with the client described by the TCP* environment variables. It owns the
+// command loop, the relay decision (rcpthosts, morercpthosts.cdb,
+// RELAYCLIENT), badmailfrom, the DATA phase (dot-stuffing, bare-LF
+// refusal, hop counting, databytes) and the Received line; the message
+// itself streams to qmail-queue through pkg/qmailq without ever being held
+// in memory.
+package smtpd
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/quail-mta/quail/pkg/control"
+	"github.com/quail-mta/quail/pkg/qmailq"
+	"github.com/quail-mta/quail/pkg/smtpaddr"
+)
+
+// Config is everything a session needs to know before the greeting.
+type Config struct {
+	Greeting    string        // control/smtpgreeting, else control/me
+	LocalIPHost string        // control/localiphost, else control/me
+	HasLIPHost  bool          // whether either exists: "@[my IP]" is rewritten
+	Timeout     time.Duration // control/timeoutsmtpd, default 1200 s
+	RcptHosts   *RcptHosts    // nil: no control/rcpthosts, every domain allowed
+	BadMailFrom map[string]bool
+	DataBytes   int64 // 0: no limit
+
+	RemoteIP, RemoteHost, Local string
+	RemoteInfo                  string
+	HasRemoteInfo               bool
+	RelayClient                 string
+	Relay                       bool // RELAYCLIENT is set, even if empty
+
+	// IsMe says whether an IPv4 address is one of this host's.
+	IsMe func([4]byte) bool
+	// OpenQueue starts qmail-queue for one message.
+	OpenQueue func() (Queue, error)
+	// Now is the clock for the Received line and the DATA reply.
+	Now func() time.Time
+}
+
+// ControlError is a control file that exists but cannot be read, or a
+// missing me and smtpgreeting: qmail-smtpd answers "421 unable to read
+// controls" and exits.
+type ControlError struct{ Err error }
+
+func (e *ControlError) Error() string { return "unable to read controls: " + e.Err.Error() }
+func (e *ControlError) Unwrap() error { return e.Err }
+
+// defaultTimeout is qmail-smtpd's compiled-in timeoutsmtpd.
+const defaultTimeout = 1200
+
+// Load reads the control files in dir and the environment (getenv) as
+// qmail-smtpd's setup does. IsMe, OpenQueue and Now are filled with the
+// real ones; a caller may replace them.
+func Load(dir string, getenv func(string) (string, bool)) (*Config, error) {
+	ctl := control.Open(dir)
+	c := &Config{
+		IsMe:      IsMe,
+		OpenQueue: openQmailQueue,
+		Now:       time.Now,
+	}
+	var err error
+	wrap := func(e error) error { return &ControlError{Err: e} }
+
+	greeting, ok, err := lineOrMe(ctl, "smtpgreeting")
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if !ok {
+		return nil, wrap(errors.New("neither control/smtpgreeting nor control/me exists"))
+	}
+	c.Greeting = greeting
+	if c.LocalIPHost, c.HasLIPHost, err = lineOrMe(ctl, "localiphost"); err != nil {
+		return nil, wrap(err)
+	}
+
+	timeout := int32(defaultTimeout)
+	if line, ok, err := ctl.Line("timeoutsmtpd"); err != nil {
+		return nil, wrap(err)
+	} else if ok {
+		if n, digits := scanUlong(line); digits {
+			timeout = int32(n)
+		}
+	}
+	if timeout <= 0 {
+		timeout = 1
+	}
+	c.Timeout = time.Duration(timeout) * time.Second
+
+	if c.RcptHosts, err = LoadRcptHosts(dir); err != nil {
+		return nil, wrap(err)
+	}
+
+	bmf, ok, err := ctl.Lines("badmailfrom")
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if ok {
+		c.BadMailFrom = make(map[string]bool, len(bmf))
+		for _, line := range bmf {
+			c.BadMailFrom[smtpaddr.Lower(line)] = true
+		}
+	}
+
+	var databytes uint32
+	if line, ok, err := ctl.Line("databytes"); err != nil {
+		return nil, wrap(err)
+	} else if ok {
+		if n, digits := scanUlong(line); digits {
+			databytes = uint32(n)
+		}
+	}
+	if v, ok := getenv("DATABYTES"); ok {
+		n, _ := scanUlong(v)
+		databytes = uint32(n)
+	}
+	if databytes == ^uint32(0) {
+		databytes--
+	}
+	c.DataBytes = int64(databytes)
+
+	c.loadClient(getenv)
+	return c, nil
+}
+
+// openQmailQueue starts $QMAILQUEUE or bin/qmail-queue.
+func openQmailQueue() (Queue, error) {
+	q, err := qmailq.Open(qmailq.Program())
+	if err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// lineOrMe is control_rldef with control/me as the default: ok is false
+// when neither file exists.
+func lineOrMe(ctl *control.Dir, name string) (string, bool, error) {
+	line, ok, err := ctl.Line(name)
+	if err != nil || ok {
+		return line, ok, err
+	}
+	return ctl.Me()
+}
+
+// loadClient takes the connection's description from tcpserver's
+// variables, with qmail-smtpd's fallbacks.
+func (c *Config) loadClient(getenv func(string) (string, bool)) {
+	orDefault := func(def string, names ...string) string {
+		for _, name := range names {
+			if v, ok := getenv(name); ok {
+				return v
+			}
+		}
+		return def
+	}
+	c.RemoteIP = orDefault("unknown", "TCPREMOTEIP")
+	c.Local = orDefault("unknown", "TCPLOCALHOST", "TCPLOCALIP")
+	c.RemoteHost = orDefault("unknown", "TCPREMOTEHOST")
+	c.RemoteInfo, c.HasRemoteInfo = getenv("TCPREMOTEINFO")
+	c.RelayClient, c.Relay = getenv("RELAYCLIENT")
+}
+
+// scanUlong reads leading decimal digits as djb's scan_ulong does, wrapping
+// on overflow like the C unsigned long; digits is false if there are none.
+func scanUlong(s string) (n uint64, digits bool) {
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		n = n*10 + uint64(s[i]-'0')
+		digits = true
+	}
+	return n, digits
+}
+
+// Environ adapts os.LookupEnv for Load.
+func Environ(name string) (string, bool) { return os.LookupEnv(name) }
+
+// badMailFrom reports whether addr, or its "@domain", is listed.
+func (c *Config) badMailFrom(addr string) bool {
+	if c.BadMailFrom == nil {
+		return false
+	}
+	lower := smtpaddr.Lower(addr)
+	if c.BadMailFrom[lower] {
+		return true
+	}
+	if i := strings.LastIndexByte(lower, '@'); i >= 0 {
+		return c.BadMailFrom[lower[i:]]
+	}
+	return false
+}
