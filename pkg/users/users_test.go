@@ -1,0 +1,277 @@
+package users
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/quail-mta/quail/internal/testenv"
+	"github.com/quail-mta/quail/pkg/cdb"
+)
+
+func TestParseLine(t *testing.T) {
+	tests := []struct {
+		line      string
+		key, data string
+		wild      byte
+		err       bool
+	}{
+		{line: "=joe.Shmoe:joe:503:78:/home/joe:::\n", key: "!joe.shmoe\x00", data: "joe\x00503\x0078\x00/home/joe\x00\x00"},
+		{line: "+Joe-:joe:507:100:/home/joe:-::\n", key: "!joe-", data: "joe\x00507\x00100\x00/home/joe\x00-\x00", wild: '-'},
+		{line: "+:alias:7790:2108:/var/qmail/alias:-::\n", key: "!", data: "alias\x007790\x002108\x00/var/qmail/alias\x00-\x00"},
+		// Anything not "+" is an exact line; the "=" is not checked.
+		{line: "xjoe:joe:1:2:/h:-:ext:trailing:junk\n", key: "!joe\x00", data: "joe\x001\x002\x00/h\x00-\x00ext"},
+		{line: "=a:u:1:2:/h:-:e\n", err: true},    // five colons after the key
+		{line: ":u:1:2:/h:-:e:\n", err: true},     // colon at position 0
+		{line: "=nocolon\n", err: true},           // no colon
+		{line: "=a:u\x00:1:2:/h:::\n", err: true}, // NUL
+	}
+	for _, tt := range tests {
+		rec, wild, err := ParseLine([]byte(tt.line))
+		if tt.err {
+			if !errors.Is(err, ErrFormat) {
+				t.Errorf("%q: err %v, want ErrFormat", tt.line, err)
+			}
+			continue
+		}
+		if err != nil || string(rec.Key) != tt.key || string(rec.Data) != tt.data || wild != tt.wild {
+			t.Errorf("%q: got %q %q %q %v, want %q %q %q", tt.line, rec.Key, rec.Data, wild, err, tt.key, tt.data, tt.wild)
+		}
+	}
+}
+
+const exampleAssign = "+:alias:7790:2108:/var/qmail/alias:-::\n" +
+	"+joe-:joe:507:100:/home/joe:-::\n" +
+	"=joe:joe:507:100:/home/joe:::\n" +
+	"+list.:lists:600:100:/home/lists:-:l-:\n" +
+	".\n" +
+	"this is ignored\n"
+
+func TestCompile(t *testing.T) {
+	var keys []string
+	err := Compile(strings.NewReader(exampleAssign), func(r Record) error {
+		keys = append(keys, string(r.Key)+"="+string(r.Data))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := keys[len(keys)-1]
+	if len(keys) != 5 || last != "=-." {
+		t.Errorf("records %q; want 4 lines and the wildchars record \"-.\" last", keys)
+	}
+	for _, bad := range []string{"", "=joe:joe:1:2:/h:::\n", "=joe:joe:1:2:/h:::"} {
+		if err := Compile(strings.NewReader(bad), func(Record) error { return nil }); !errors.Is(err, ErrFormat) {
+			t.Errorf("%q without the dot line: %v, want ErrFormat", bad, err)
+		}
+	}
+}
+
+// writeCDB runs qmail-newu on assign in a fresh home and returns the home.
+func writeCDB(t *testing.T, assign string) string {
+	t.Helper()
+	home := t.TempDir()
+	os.Mkdir(filepath.Join(home, "users"), 0o755)
+	if err := os.WriteFile(filepath.Join(home, "users", "assign"), []byte(assign), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewU(home); err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
+func TestLookup(t *testing.T) {
+	home := writeCDB(t, exampleAssign)
+	db, err := cdb.Open(filepath.Join(home, "users", "cdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tests := []struct{ local, user, dash, ext string }{
+		{"joe", "joe", "", ""},
+		{"JOE", "joe", "", ""},
+		{"joe-direct", "joe", "-", "direct"},
+		{"Joe-Direct-X", "joe", "-", "Direct-X"},
+		{"joe-", "joe", "-", ""},
+		{"bill", "alias", "-", "bill"},
+		{"joey", "alias", "-", "joey"}, // "joe" is an exact line, not a prefix
+		{"list.x-y", "lists", "-", "l-x-y"},
+		{"list", "alias", "-", "list"},
+		{"", "alias", "-", ""},
+	}
+	for _, tt := range tests {
+		raw, found, err := Lookup(db, tt.local)
+		if err != nil || !found {
+			t.Errorf("%q: found %v err %v", tt.local, found, err)
+			continue
+		}
+		e, err := ParseEntry(raw)
+		if err != nil || e.User != tt.user || e.Dash != tt.dash || e.Ext != tt.ext {
+			t.Errorf("%q: got %+v %v, want user %q dash %q ext %q", tt.local, e, err, tt.user, tt.dash, tt.ext)
+		}
+	}
+}
+
+func TestLookupWithoutCatchAll(t *testing.T) {
+	home := writeCDB(t, "=joe:joe:507:100:/home/joe:::\n.\n")
+	db, err := cdb.Open(filepath.Join(home, "users", "cdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, found, err := Lookup(db, "bill"); found || err != nil {
+		t.Errorf("bill: found %v err %v; want not found", found, err)
+	}
+}
+
+func TestParseEntry(t *testing.T) {
+	e, err := ParseEntry([]byte("joe\x00507x\x00\x00/home/joe\x00-\x00ext\x00"))
+	if err != nil || e.UID != 507 || e.GID != 0 || e.Home != "/home/joe" || e.Ext != "ext" {
+		t.Errorf("got %+v %v", e, err)
+	}
+	if _, err := ParseEntry([]byte("joe\x00507\x00100\x00/home/joe\x00-\x00ext")); err == nil {
+		t.Error("entry without the final NUL accepted")
+	}
+	if got := string(e.Format()); got != "joe\x00507\x000\x00/home/joe\x00-\x00ext\x00" {
+		t.Errorf("Format: %q", got)
+	}
+}
+
+// TestNewUMatchesCdbmake feeds the records qmail-newu writes to the C
+// cdbmake and compares the files byte for byte.
+func TestNewUMatchesCdbmake(t *testing.T) {
+	tool := testenv.Tool(t, "cdbmake")
+	home := writeCDB(t, exampleAssign)
+	var input bytes.Buffer
+	Compile(strings.NewReader(exampleAssign), func(r Record) error {
+		input.WriteString("+" + itoa(len(r.Key)) + "," + itoa(len(r.Data)) + ":")
+		input.Write(r.Key)
+		input.WriteString("->")
+		input.Write(r.Data)
+		input.WriteString("\n")
+		return nil
+	})
+	input.WriteString("\n")
+	dst := filepath.Join(t.TempDir(), "c.cdb")
+	cmd := exec.Command(tool, dst, dst+".tmp")
+	cmd.Stdin = &input
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cdbmake: %v\n%s", err, out)
+	}
+	want, _ := os.ReadFile(dst)
+	got, _ := os.ReadFile(filepath.Join(home, "users", "cdb"))
+	if !bytes.Equal(got, want) {
+		t.Error("users/cdb differs from cdbmake's file")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestNewUErrors(t *testing.T) {
+	home := t.TempDir()
+	var nerr *NewuError
+	if err := NewU(home); !errors.As(err, &nerr) || nerr.Text != "unable to open users/assign" {
+		t.Errorf("no users/: %v", err)
+	}
+	os.Mkdir(filepath.Join(home, "users"), 0o755)
+	os.WriteFile(filepath.Join(home, "users", "assign"), []byte("=joe:x\n.\n"), 0o644)
+	os.WriteFile(filepath.Join(home, "users", "cdb"), []byte("old"), 0o644)
+	if err := NewU(home); !errors.As(err, &nerr) || nerr.Text != "bad format in users/assign" {
+		t.Errorf("bad line: %v", err)
+	}
+	if old, _ := os.ReadFile(filepath.Join(home, "users", "cdb")); string(old) != "old" {
+		t.Error("a failed run replaced users/cdb")
+	}
+}
+
+type fakePasswd map[string]Account
+
+func (f fakePasswd) lookup(name string) (*Account, error) {
+	if name == "busy" {
+		return nil, syscall.ETXTBSY
+	}
+	if a, ok := f[name]; ok {
+		return &a, nil
+	}
+	return nil, nil
+}
+
+func TestGetPw(t *testing.T) {
+	pw := fakePasswd{
+		"joe":   {Name: "joe", UID: 507, GID: 100, Home: "/home/joe"},
+		"joe-x": {Name: "joe-x", UID: 508, GID: 100, Home: "/home/joex"},
+		"root":  {Name: "root", UID: 0, GID: 0, Home: "/root"},
+		"bob":   {Name: "bob", UID: 509, GID: 100, Home: "/home/stolen"},
+		"nfs":   {Name: "nfs", UID: 510, GID: 100, Home: "/nfs/gone"},
+		"alias": {Name: "alias", UID: 7790, GID: 2108, Home: "/var/qmail/alias"},
+	}
+	owners := map[string]uint64{"/home/joe": 507, "/home/joex": 508, "/root": 0, "/home/stolen": 1, "/var/qmail/alias": 7790}
+	owner := func(path string) (uint64, error) {
+		if path == "/nfs/gone" {
+			return 0, syscall.ESTALE
+		}
+		if uid, ok := owners[path]; ok {
+			return uid, nil
+		}
+		return 0, syscall.ENOENT
+	}
+	tests := []struct {
+		local, want string
+		code        int
+	}{
+		{local: "joe", want: "joe\x00507\x00100\x00/home/joe\x00\x00\x00"},
+		{local: "Joe-Foo", want: "joe\x00507\x00100\x00/home/joe\x00-\x00Foo\x00"},
+		{local: "joe-x-y", want: "joe-x\x00508\x00100\x00/home/joex\x00-\x00y\x00"},
+		{local: "root", want: "alias\x007790\x002108\x00/var/qmail/alias\x00-\x00root\x00"},
+		{local: "bob-a", want: "alias\x007790\x002108\x00/var/qmail/alias\x00-\x00bob-a\x00"},
+		{local: "nfs", code: ExitNFS},
+		{local: "busy", code: ExitSys},
+		{local: strings.Repeat("j", 32) + "-joe", want: "alias\x007790\x002108\x00/var/qmail/alias\x00-\x00" + strings.Repeat("j", 32) + "-joe\x00"},
+	}
+	for _, tt := range tests {
+		e, err := GetPw(tt.local, pw.lookup, owner)
+		var gerr *GetpwError
+		switch {
+		case tt.code != 0:
+			if !errors.As(err, &gerr) || gerr.Code != tt.code {
+				t.Errorf("%q: %v, want exit %d", tt.local, err, tt.code)
+			}
+		case err != nil || string(e.Format()) != tt.want:
+			t.Errorf("%q: %q %v, want %q", tt.local, e.Format(), err, tt.want)
+		}
+	}
+	delete(pw, "alias")
+	var gerr *GetpwError
+	if _, err := GetPw("nobody-here", pw.lookup, owner); !errors.As(err, &gerr) || gerr.Code != ExitNoAlias {
+		t.Errorf("without alias: %v, want exit %d", err, ExitNoAlias)
+	}
+}
+
+func FuzzCompile(f *testing.F) {
+	f.Add([]byte(exampleAssign))
+	f.Add([]byte("=a:b:c:d:e:f:g:\n+:x::::::\n.\n"))
+	f.Add([]byte("+A\x00:\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n := 0
+		err := Compile(bytes.NewReader(data), func(r Record) error {
+			n++
+			if len(r.Key) > 0 && r.Key[0] != '!' {
+				t.Fatalf("key %q without '!'", r.Key)
+			}
+			if bytes.Count(r.Data, []byte{0}) > 5 {
+				t.Fatalf("data %q with more than five NULs", r.Data)
+			}
+			return nil
+		})
+		if err == nil && n == 0 {
+			t.Fatal("success without the wildchars record")
+		}
+	})
+}
