@@ -149,3 +149,55 @@ func lock(f *os.File, timeout time.Duration) (locked bool, err error) {
 		return false, ErrLocked
 	}
 }
+
+// CopyFromMaildir appends one Maildir message to w as maildir2mbox
+// does: a From_ line whose address comes from a first line
+// "Return-Path: <addr>" (spaces and tabs made '-', "<>" giving
+// MAILER-DAEMON, no such line giving XXX) and whose date is mtime, the
+// message's lines quoted, and an empty line. As in qmail, a last line
+// without a newline is not copied.
+func CopyFromMaildir(w *bufio.Writer, msg io.Reader, mtime time.Time) error {
+	r := bufio.NewReader(msg)
+	line, err := r.ReadBytes('\n')
+	if err != nil && err != io.EOF {
+		return &ReadError{err}
+	}
+	complete := err == nil
+	from := "From XXX "
+	const rp = "Return-Path: <"
+	if complete && len(line) > len(rp) && string(line[:len(rp)]) == rp {
+		if line[len(rp)] == '>' {
+			from = "From MAILER-DAEMON "
+		} else {
+			addr := []byte{}
+			for i := len(rp); i < len(line)-2; i++ {
+				c := line[i]
+				if c == ' ' || c == '\t' {
+					c = '-'
+				}
+				addr = append(addr, c)
+			}
+			from = "From " + string(addr) + " "
+		}
+	}
+	if _, err := w.WriteString(from + Ctime(mtime)); err != nil {
+		return &WriteError{err}
+	}
+	for complete {
+		if NeedsQuote(line) {
+			w.WriteByte('>')
+		}
+		if _, err := w.Write(line); err != nil {
+			return &WriteError{err}
+		}
+		line, err = r.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			return &ReadError{err}
+		}
+		complete = err == nil
+	}
+	if err := w.WriteByte('\n'); err != nil {
+		return &WriteError{err}
+	}
+	return nil
+}

@@ -108,3 +108,29 @@ func FuzzCopyQuoted(f *testing.F) {
 		}
 	})
 }
+
+func TestCopyFromMaildir(t *testing.T) {
+	when := time.Unix(1795570618, 0)
+	date := "Wed Nov 25 01:36:58 2026\n"
+	tests := []struct{ in, want string }{
+		{"Return-Path: <alice@example.net>\nFrom x\n\nbody\n", "From alice@example.net " + date + "Return-Path: <alice@example.net>\n>From x\n\nbody\n\n"},
+		{"Return-Path: <>\nx\n", "From MAILER-DAEMON " + date + "Return-Path: <>\nx\n\n"},
+		{"Return-Path: <a b\tc@d>\nx\n", "From a-b-c@d " + date + "Return-Path: <a b\tc@d>\nx\n\n"},
+		{"Subject: no return path\n\nx\n", "From XXX " + date + "Subject: no return path\n\nx\n\n"},
+		{"Return-Path: <a@b>", "From XXX " + date + "\n"},
+		// qmail's maildir2mbox leaves out a last line without a newline.
+		{"Return-Path: <a@b>\nbody\npartial", "From a@b " + date + "Return-Path: <a@b>\nbody\n\n"},
+		{"", "From XXX " + date + "\n"},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		w := bufio.NewWriter(&b)
+		if err := CopyFromMaildir(w, strings.NewReader(tt.in), when); err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		if b.String() != tt.want {
+			t.Errorf("%q: got %q, want %q", tt.in, b.String(), tt.want)
+		}
+	}
+}
