@@ -127,6 +127,11 @@ func TestMbox(t *testing.T) {
 	deliver(t, home, message, nil, base("./Maildir/")...).want(t, 0, "did 1+0+0\n")
 	deliver(t, home, "no newline", nil, "joe", home, "joe", "", "", "example.com", "", "./x").want(t, 0, "did 1+0+0\n")
 	got, _ := os.ReadFile(filepath.Join(home, "Mailbox"))
+	// The From_ line's address is bytes, whatever their encoding.
+	deliver(t, home, "x\n", nil, "joe", home, "joe", "", "", "example.com", "b\xffd x@y", "./x").want(t, 0, "did 1+0+0\n")
+	if all, _ := os.ReadFile(filepath.Join(home, "Mailbox")); !bytes.Contains(all, []byte("\nFrom b\xffd-x@y ")) {
+		t.Errorf("no From_ line for a non-UTF-8 sender in\n%q", all)
+	}
 	date := `[A-Z][a-z]{2} [A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}\n`
 	want := "^From alice@example.net " + date +
 		regexp.QuoteMeta("Return-Path: <alice@example.net>\nDelivered-To: joe@example.com\n"+

@@ -176,12 +176,13 @@ func (d *Delivery) setSenderLines() {
 	d.env["RPLINE"] = d.rpline
 	from := "MAILER-DAEMON"
 	if d.Sender != "" {
-		from = strings.Map(func(r rune) rune {
-			if r == ' ' || r == '\t' || r == '\n' {
-				return '-'
+		b := []byte(d.Sender) // bytes, not runes: addresses need not be UTF-8
+		for i, c := range b {
+			if c == ' ' || c == '\t' || c == '\n' {
+				b[i] = '-'
 			}
-			return r
-		}, d.Sender)
+		}
+		from = string(b)
 	}
 	d.ufline = "From " + from + " " + mbox.Ctime(d.Now)
 	d.env["UFLINE"] = d.ufline

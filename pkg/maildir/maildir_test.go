@@ -107,3 +107,22 @@ func TestScanAndClean(t *testing.T) {
 		t.Errorf("no cur/: %v", err)
 	}
 }
+
+func BenchmarkDeliver(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "Maildir")
+	for _, sub := range []string{"", "tmp", "new", "cur"} {
+		os.Mkdir(filepath.Join(dir, sub), 0o700)
+	}
+	msg := strings.Repeat("a line of a typical message body, about sixty bytes long\n", 80)
+	for i := 0; b.Loop(); i++ {
+		// One name per second and process: use a fresh directory
+		// per delivery to measure the write, not the 2 s wait.
+		sub := filepath.Join(dir, strconv.Itoa(i))
+		for _, s := range []string{"", "tmp", "new"} {
+			os.Mkdir(filepath.Join(sub, s), 0o700)
+		}
+		if _, err := Deliver(sub, []byte("Return-Path: <a@b>\n"), strings.NewReader(msg), func() {}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -275,3 +275,29 @@ func FuzzCompile(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkLookup(b *testing.B) {
+	var assign strings.Builder
+	for i := 0; i < 10000; i++ {
+		n := strconv.Itoa(i)
+		assign.WriteString("=user" + n + ":u" + n + ":" + n + ":100:/home/u" + n + ":::\n")
+		assign.WriteString("+user" + n + "-:u" + n + ":" + n + ":100:/home/u" + n + ":-::\n")
+	}
+	assign.WriteString("+:alias:7790:2108:/var/qmail/alias:-::\n.\n")
+	home := b.TempDir()
+	os.Mkdir(filepath.Join(home, "users"), 0o755)
+	os.WriteFile(filepath.Join(home, "users", "assign"), []byte(assign.String()), 0o644)
+	if err := NewU(home); err != nil {
+		b.Fatal(err)
+	}
+	db, err := cdb.Open(filepath.Join(home, "users", "cdb"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for b.Loop() {
+		if _, found, err := Lookup(db, "User4242-Some-Extension"); !found || err != nil {
+			b.Fatal(found, err)
+		}
+	}
+}
