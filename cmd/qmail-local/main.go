@@ -15,8 +15,12 @@ import (
 
 func main() {
 	syscall.Umask(0o077)
-	doit, args, ok := options(os.Args[1:])
-	if !ok || len(args) != 8 {
+	doit, args, bad := options(os.Args[1:])
+	if bad != 0 {
+		// getopt's complaint comes first, then the usage line.
+		fmt.Fprintf(os.Stderr, "qmail-local: illegal option -- %c\n", bad)
+	}
+	if bad != 0 || len(args) != 8 {
 		fmt.Fprintln(os.Stderr, local.Usage)
 		os.Exit(100)
 	}
@@ -35,8 +39,9 @@ func main() {
 }
 
 // options reads getopt's "nN": -n describes the delivery instead of
-// making it, -N (the default) makes it; the last one given wins.
-func options(args []string) (doit bool, rest []string, ok bool) {
+// making it, -N (the default) makes it; the last one given wins. bad is
+// an unknown option letter.
+func options(args []string) (doit bool, rest []string, bad rune) {
 	doit = true
 	for len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' {
 		arg := args[0]
@@ -51,9 +56,9 @@ func options(args []string) (doit bool, rest []string, ok bool) {
 			case 'N':
 				doit = true
 			default:
-				return doit, nil, false
+				return doit, nil, c
 			}
 		}
 	}
-	return doit, args, true
+	return doit, args, 0
 }

@@ -297,6 +297,8 @@ func TestFailures(t *testing.T) {
 
 	deliver(t, home, message, nil, "joe", "relative", "joe", "", "", "example.com", "a@b", "./Maildir/").
 		want(t, 100, "qmail-local: usage: qmail-local [ -nN ] user homedir local dash ext domain sender aliasempty\n")
+	deliver(t, home, message, nil, append([]string{"-x"}, base("./Maildir/")...)...).
+		want(t, 100, "qmail-local: illegal option -- x\nqmail-local: usage: qmail-local [ -nN ] user homedir local dash ext domain sender aliasempty\n")
 	deliver(t, home, message, nil, "joe", "/nonexistent/home", "joe", "", "", "example.com", "a@b", "./Maildir/").
 		want(t, 111, "Unable to switch to /nonexistent/home: file does not exist. (#4.3.0)\n")
 }
@@ -319,5 +321,33 @@ func TestEmptyQmailUsesDefault(t *testing.T) {
 	deliver(t, home, message, nil, base("./Maildir/")...).want(t, 0, "did 1+0+0\n")
 	if got := onlyFile(t, filepath.Join(home, "Maildir", "new")); !strings.HasSuffix(got, message) {
 		t.Errorf("delivered %q", got)
+	}
+}
+
+// TestDefaultFiles checks which .qmail file answers an extension, as
+// the alias user's files do for addresses nobody owns.
+func TestDefaultFiles(t *testing.T) {
+	home := newHome(t, map[string]string{
+		".qmail-postmaster":   "|echo postmaster \"[$DEFAULT]\"\n",
+		".qmail-list-default": "|echo list \"[$DEFAULT]\"\n",
+		".qmail-default":      "|echo default \"[$DEFAULT]\"\n",
+		".qmail-a:b":          "|echo dotted\n",
+	})
+	tests := []struct{ ext, out string }{
+		{"postmaster", "postmaster []\n"},
+		{"PostMaster", "postmaster []\n"},
+		{"list-Foo-Bar", "list [Foo-Bar]\n"},
+		{"list-", "list []\n"},
+		{"list", "default [list]\n"},
+		{"list-default", "list [default]\n"},
+		{"A.b", "dotted\n"},
+		{"", "default []\n"},
+		{"other", "default [other]\n"},
+	}
+	for _, tt := range tests {
+		r := deliver(t, home, message, nil, "alias", "HOME", tt.ext, "-", tt.ext, "example.com", "a@b", "./Maildir/")
+		if want := tt.out + "did 0+0+1\n"; r.code != 0 || r.out != want {
+			t.Errorf("ext %q: %d %q, want %q", tt.ext, r.code, r.out, want)
+		}
 	}
 }
