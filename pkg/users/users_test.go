@@ -301,3 +301,23 @@ func BenchmarkLookup(b *testing.B) {
 		}
 	}
 }
+
+// FuzzParseEntry feeds qmail-getpw-style output, which qmail-lspawn
+// reads from another program, to the parser.
+func FuzzParseEntry(f *testing.F) {
+	f.Add([]byte("joe\x00507\x00100\x00/home/joe\x00-\x00ext\x00"))
+	f.Add([]byte("\x00\x00\x00\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := ParseEntry(b)
+		if err != nil {
+			if bytes.Count(b, []byte{0}) >= 6 {
+				t.Fatalf("%q rejected with six NULs", b)
+			}
+			return
+		}
+		again, err := ParseEntry(e.Format())
+		if err != nil || again != e {
+			t.Fatalf("%+v does not survive Format: %+v %v", e, again, err)
+		}
+	})
+}
