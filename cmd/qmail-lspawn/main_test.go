@@ -180,3 +180,29 @@ func TestBrokenCDB(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestGoldenMaildir replays the golden delivery (notqmail's qmail-start
+// ./Maildir/ to qbench@bench.local) through qmail-lspawn and compares the
+// Maildir file byte for byte.
+func TestGoldenMaildir(t *testing.T) {
+	golden, err := os.ReadFile(testenv.Golden(t, "qmail", "queue", "files", "maildir-delivered"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newQmailHome(t)
+	h.assign(t, "=qbench:qbench:UID:GID:HOME/joe:::\n.\n")
+	// The queued message is the delivered file less qmail-local's two lines.
+	mess := filepath.Join(h.dir, "queue", "mess", "0", "23")
+	os.WriteFile(mess, bytes.SplitN(golden, []byte("\n"), 3)[2], 0o644)
+	if got := h.run(t, "qbench@bench.local")[0]; got != "Kdid 1+0+0\n" {
+		t.Fatalf("report %q", got)
+	}
+	entries, _ := os.ReadDir(filepath.Join(h.dir, "joe", "Maildir", "new"))
+	if len(entries) != 1 {
+		t.Fatalf("Maildir/new holds %v", entries)
+	}
+	got, _ := os.ReadFile(filepath.Join(h.dir, "joe", "Maildir", "new", entries[0].Name()))
+	if !bytes.Equal(got, golden) {
+		t.Errorf("delivered\n%q\nwant\n%q", got, golden)
+	}
+}
