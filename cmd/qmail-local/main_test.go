@@ -260,6 +260,9 @@ func TestFailures(t *testing.T) {
 	home := newHome(t, map[string]string{"Maildir/": ""})
 	deliver(t, home, loop, nil, base("./Maildir/")...).
 		want(t, 100, "This message is looping: it already has my Delivered-To line. (#5.4.6)\n")
+	long := "X-Long: " + strings.Repeat("y", 100000) + "\n"
+	deliver(t, home, long+loop, nil, base("./Maildir/")...).
+		want(t, 100, "This message is looping: it already has my Delivered-To line. (#5.4.6)\n")
 	// Only the header counts.
 	deliver(t, home, "Subject: x\n\nDelivered-To: joe@example.com\n", nil, base("./Maildir/")...).want(t, 0, "did 1+0+0\n")
 

@@ -150,21 +150,30 @@ func (d *Delivery) rewind() error {
 }
 
 // checkLoop bounces a message whose header already has this address's
-// Delivered-To line.
+// Delivered-To line. Lines longer than that line cannot match and are
+// skipped without being held in memory.
 func (d *Delivery) checkLoop() error {
 	if err := d.rewind(); err != nil {
 		return err
 	}
-	r := bufio.NewReader(d.Message)
+	r := bufio.NewReaderSize(d.Message, max(4096, len(d.dtline)+1))
 	for {
-		line, err := r.ReadString('\n')
+		line, err := r.ReadSlice('\n')
+		long := err == bufio.ErrBufferFull
+		for err == bufio.ErrBufferFull {
+			_, err = r.ReadSlice('\n')
+		}
 		if err != nil && err != io.EOF {
 			return temp("Unable to read message: %s. (#4.3.0)", djberr.Text(err))
 		}
-		if err == io.EOF || len(line) <= 1 {
-			return nil
-		}
-		if line == d.dtline {
+		switch {
+		case err == io.EOF:
+			return nil // the header ended without a newline
+		case long:
+			continue
+		case len(line) <= 1:
+			return nil // the empty line after the header
+		case string(line) == d.dtline:
 			return perm("This message is looping: it already has my Delivered-To line. (#5.4.6)")
 		}
 	}

@@ -50,29 +50,77 @@ func (e *WriteError) Error() string { return "write: " + e.Err.Error() }
 func (e *WriteError) Unwrap() error { return e.Err }
 
 // CopyQuoted copies msg to w line by line, quoting separator-like lines
-// and ending an unterminated last line with a newline. Like qmail it
-// holds one whole line in memory at a time.
+// and ending an unterminated last line with a newline. It streams: a
+// line is never held in memory whole, however long it is.
 func CopyQuoted(w *bufio.Writer, msg io.Reader) error {
-	r := bufio.NewReader(msg)
+	r := bufio.NewReaderSize(msg, 64<<10)
 	for {
-		line, err := r.ReadBytes('\n')
-		if err != nil && err != io.EOF {
-			return &ReadError{err}
+		copied, complete, err := copyLine(w, r)
+		if err != nil || !copied {
+			return err
 		}
-		if len(line) == 0 {
-			return nil
-		}
-		if NeedsQuote(line) {
-			w.WriteByte('>')
-		}
-		if _, werr := w.Write(line); werr != nil {
-			return &WriteError{werr}
-		}
-		if err == io.EOF {
-			w.WriteByte('\n')
+		if !complete {
+			if err := w.WriteByte('\n'); err != nil {
+				return &WriteError{err}
+			}
 			return nil
 		}
 	}
+}
+
+// copyLine copies one line, with a '>' in front if it reads as a
+// separator. It counts the line's leading '>' instead of buffering
+// them, then looks five bytes ahead for "From ".
+func copyLine(w *bufio.Writer, r *bufio.Reader) (copied, complete bool, err error) {
+	quotes := 0
+	for {
+		c, err := r.ReadByte()
+		if err == io.EOF {
+			if quotes == 0 {
+				return false, false, nil
+			}
+			return true, false, writeQuotes(w, quotes)
+		}
+		if err != nil {
+			return false, false, &ReadError{err}
+		}
+		if c != '>' {
+			r.UnreadByte()
+			break
+		}
+		quotes++
+	}
+	if head, _ := r.Peek(5); string(head) == "From " {
+		quotes++
+	}
+	if err := writeQuotes(w, quotes); err != nil {
+		return true, false, err
+	}
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if _, werr := w.Write(chunk); werr != nil {
+			return true, false, &WriteError{werr}
+		}
+		switch {
+		case err == nil:
+			return true, true, nil
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF:
+			return true, false, nil
+		default:
+			return true, false, &ReadError{err}
+		}
+	}
+}
+
+func writeQuotes(w *bufio.Writer, n int) error {
+	for ; n > 0; n-- {
+		if err := w.WriteByte('>'); err != nil {
+			return &WriteError{err}
+		}
+	}
+	return nil
 }
 
 // OpenError is a mailbox that could not be opened.
@@ -155,7 +203,7 @@ func lock(f *os.File, timeout time.Duration) (locked bool, err error) {
 // "Return-Path: <addr>" (spaces and tabs made '-', "<>" giving
 // MAILER-DAEMON, no such line giving XXX) and whose date is mtime, the
 // message's lines quoted, and an empty line. As in qmail, a last line
-// without a newline is not copied.
+// without a newline is not copied, and so each line is read whole first.
 func CopyFromMaildir(w *bufio.Writer, msg io.Reader, mtime time.Time) error {
 	r := bufio.NewReader(msg)
 	line, err := r.ReadBytes('\n')

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -31,6 +32,9 @@ func TestCopyQuoted(t *testing.T) {
 		{"From x\n>From y\n>>From z\nFrom\nFromage\n From x\n", ">From x\n>>From y\n>>>From z\nFrom\nFromage\n From x\n"},
 		{"From " + strings.Repeat("x", 9000) + "\nFrom y", ">From " + strings.Repeat("x", 9000) + "\n>From y\n"},
 		{strings.Repeat("y", 5000) + "From \nFrom ", strings.Repeat("y", 5000) + "From \n>From \n"},
+		{strings.Repeat(">", 70000) + "From x\n>", ">" + strings.Repeat(">", 70000) + "From x\n>\n"},
+		{strings.Repeat(">", 70000) + "Frog\n", strings.Repeat(">", 70000) + "Frog\n"},
+		{strings.Repeat("z", 200000), strings.Repeat("z", 200000) + "\n"},
 	}
 	for _, tt := range tests {
 		var b strings.Builder
@@ -93,11 +97,15 @@ func FuzzCopyQuoted(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var b strings.Builder
 		w := bufio.NewWriter(&b)
-		if err := CopyQuoted(w, strings.NewReader(string(in))); err != nil {
+		// A tiny reader buffer makes lines cross buffer boundaries.
+		if err := CopyQuoted(w, iotest.OneByteReader(strings.NewReader(string(in)))); err != nil {
 			t.Fatal(err)
 		}
 		w.Flush()
 		out := b.String()
+		if want := quoteWholeLines(string(in)); out != want {
+			t.Fatalf("%q: got %q, want %q", in, out, want)
+		}
 		if len(in) > 0 && !strings.HasSuffix(out, "\n") {
 			t.Fatalf("output %q does not end in a newline", out)
 		}
@@ -133,4 +141,22 @@ func TestCopyFromMaildir(t *testing.T) {
 			t.Errorf("%q: got %q, want %q", tt.in, b.String(), tt.want)
 		}
 	}
+}
+
+// quoteWholeLines is the obvious line-at-a-time version of CopyQuoted.
+func quoteWholeLines(in string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(in, "\n") {
+		if line == "" {
+			continue
+		}
+		if NeedsQuote([]byte(line)) {
+			b.WriteByte('>')
+		}
+		b.WriteString(line)
+		if !strings.HasSuffix(line, "\n") {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }
