@@ -17,7 +17,7 @@ import (
 // (ours or the Debian one) on 127.0.0.1, with qmail-send not running.
 func (s *system) startSMTPWith(tcpserver string) {
 	rules := s.write("tcp.smtp", "127.:allow,RELAYCLIENT=\"\"\n:allow\n")
-	s.must("tcprules", rules+".cdb", rules+".tmp")
+	s.compileRules(rules)
 	link := filepath.Join(s.dir, "tcpserver-under-test")
 	os.Symlink(tcpserver, link)
 	cmd := s.command("qmail-smtpd")

@@ -143,7 +143,7 @@ func (s *system) chownAll() {
 
 // command prepares a quail program run as the system's user.
 func (s *system) command(name string, args ...string) *exec.Cmd {
-	cmd := exec.Command(filepath.Join(s.home, "bin", name), args...)
+	cmd := exec.Command(filepath.Join(testenv.BinDir(s.t), name), args...)
 	cmd.Env = s.env
 	cmd.Dir = s.dir
 	if os.Getuid() == 0 {
@@ -228,7 +228,7 @@ func (s *system) stopSend() {
 
 func (s *system) startSMTP() {
 	rules := s.write("tcp.smtp", "127.:allow,RELAYCLIENT=\"\"\n:allow\n")
-	s.must("tcprules", rules+".cdb", rules+".tmp")
+	s.compileRules(rules)
 	host := "127.0.0.1"
 	if s.netns != "" {
 		host = "0" // outsiders come from another address of the namespace
@@ -236,6 +236,21 @@ func (s *system) startSMTP() {
 	cmd := s.netCommand("tcpserver", "-1", "-H", "-R", "-l", "e2e.test", "-x", rules+".cdb",
 		host, "0", "qmail-smtpd")
 	s.startServer(cmd)
+}
+
+// compileRules runs tcprules on a rules file, as tcprules rules.cdb
+// rules.tmp < rules.
+func (s *system) compileRules(rules string) {
+	cmd := s.command("tcprules", rules+".cdb", rules+".tmp")
+	in, err := os.Open(rules)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer in.Close()
+	cmd.Stdin = in
+	if out, err := cmd.CombinedOutput(); err != nil {
+		s.t.Fatalf("tcprules: %v\n%s", err, out)
+	}
 }
 
 // startServer starts a tcpserver command with -1 and learns its port.
