@@ -45,10 +45,14 @@ func (s *system) killSend() {
 	s.send.Wait()
 }
 
-// queueEmpty reports whether no message is left under queue/mess.
+// queueEmpty reports whether no message waits for delivery: nothing in
+// todo/ or info/. A kill between removing info and qmail-clean removing
+// mess leaves a stray mess file, which qmail-send's 36-hour sweep removes,
+// so mess/ is not looked at.
 func (s *system) queueEmpty() bool {
-	left, _ := filepath.Glob(filepath.Join(s.home, "queue", "mess", "*", "*"))
-	return len(left) == 0
+	todo, _ := filepath.Glob(filepath.Join(s.home, "queue", "todo", "*"))
+	info, _ := filepath.Glob(filepath.Join(s.home, "queue", "info", "*", "*"))
+	return len(todo) == 0 && len(info) == 0
 }
 
 var seqHeader = regexp.MustCompile(`(?m)^X-Seq: (\d+)$`)
