@@ -1,15 +1,10 @@
 package tcpclient
 
 import (
-	"errors"
-	"io/fs"
-	"os/exec"
-	"strings"
-	"syscall"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/quail-mta/quail/pkg/djberr"
+	"github.com/quail-mta/quail/pkg/pathexec"
 )
 
 // Descriptors the program reads from and writes to the server on.
@@ -56,24 +51,5 @@ func Exec(fd int, program []string, env []string) error {
 	if err := unix.Dup3(ReadFD, WriteFD, 0); err != nil {
 		return fatalf("unable to set up descriptor 7: %s", djberr.Text(err))
 	}
-	return RunProgram(program, env)
-}
-
-// RunProgram replaces this process with the program, as djb's pathexec
-// does; on failure it returns the error's djb wording.
-func RunProgram(program []string, env []string) error {
-	path := program[0]
-	if !strings.Contains(path, "/") {
-		found, err := exec.LookPath(path)
-		switch {
-		case err == nil || errors.Is(err, exec.ErrDot): // execvp runs it too
-		case errors.Is(err, fs.ErrPermission):
-			return fatalf("unable to run %s: %s", program[0], djberr.Text(syscall.EACCES))
-		default:
-			return fatalf("unable to run %s: %s", program[0], djberr.Text(syscall.ENOENT))
-		}
-		path = found
-	}
-	err := syscall.Exec(path, program, env)
-	return fatalf("unable to run %s: %s", program[0], djberr.Text(err))
+	return pathexec.Run(program, env)
 }
