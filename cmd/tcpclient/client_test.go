@@ -188,3 +188,27 @@ func TestIdent(t *testing.T) {
 		t.Errorf("ident query %q", q)
 	}
 }
+
+// TestInheritedDescriptors: whatever tcpclient inherited on descriptors 6
+// and 7 is replaced by the connection.
+func TestInheritedDescriptors(t *testing.T) {
+	bin := testenv.Bin(t, "tcpclient")
+	port := startServer(t, "127.0.0.1:0")
+	var extra []*os.File
+	for i := 3; i <= 7; i++ {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		defer w.Close()
+		extra = append(extra, r)
+	}
+	cmd := exec.Command(bin, "-RHl0", "127.0.0.1", port, "sh", "-c", `ls -l /proc/self/fd/6 /proc/self/fd/7 | grep -c socket; `+child)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "DNSCACHEIP=127.0.0.1:1"}
+	cmd.ExtraFiles = extra
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "2\n") || !strings.Contains(string(out), "server said: pong ping") {
+		t.Errorf("%v\n%s", err, out)
+	}
+}
