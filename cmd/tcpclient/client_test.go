@@ -99,6 +99,9 @@ func TestEnvironmentAsOriginal(t *testing.T) {
 		{"-D and bound port", []string{"-DRH", "-i", "127.0.0.1", "-p", "0", "127.0.0.1", port}, true},
 		{"double dash", []string{"-RHl0", "--", "127.0.0.1", port}, true},
 		{"quiet", []string{"-qRH", "127.0.0.1", port}, true},
+		{"-4 with ::1", []string{"-4vR", "::1", port}, false},
+		{"interface", []string{"-RH", "-I", "lo", "::1", port6}, false},
+		{"flags in turn", []string{"-HhRrDdqQvH", "-l", "a", "-l", "b", "127.0.0.1", port}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

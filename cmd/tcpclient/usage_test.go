@@ -21,6 +21,7 @@ func TestErrorsAsOriginal(t *testing.T) {
 	dns := dnstest.Start(t, "twoaddrs.test. A 127.0.0.1", "twoaddrs.test. AAAA ::1")
 	dnsIP := dns.OnPort53(t)
 	closed := closedPort(t)
+	busy := sleeper(t)
 	for _, args := range [][]string{
 		{},
 		{"127.0.0.1"},
@@ -36,6 +37,12 @@ func TestErrorsAsOriginal(t *testing.T) {
 		{"-q", "127.0.0.1", closed, "true"},
 		{"::1", closed, "true"},
 		{"-RH", "127.0.0.1", sleeper(t), "./no/such/program"},
+		{"-RH", "-i", "127.0.0.1", "-p", busy, "127.0.0.1", busy, "true"},
+		{"-RH", "-T", "0+0", "127.0.0.1", closed, "true"},
+		{"-4", "-RHl0", "-T1", "2001:db8::1", closed, "true"},
+		{"-4", "-RH", "-i", "::1", "127.0.0.1", closed, "true"},
+		{"-RH", "-i", "::1", "127.0.0.1", closed, "true"},
+		{"-RH", "-i", "127.0.0.1", "::1", closed, "true"},
 		{"-RH", "127.0.0.1", sleeper(t), "no-such-program-anywhere"},
 	} {
 		name := strings.Join(args, " ")

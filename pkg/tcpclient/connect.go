@@ -24,8 +24,8 @@ var ErrNoConnection = errors.New("no connection")
 
 // Addresses returns the server's addresses in the order they are tried.
 // Host "" or "0" is this machine (::1, or 127.0.0.1 with -4). A name is
-// looked up as the IPv6 build does (AAAA and A records), and shuffled as
-// djbdns's dns_ip6 does; -4 keeps only the IPv4 ones.
+// looked up as the IPv6 build does (AAAA and A records, also with -4),
+// and shuffled as djbdns's dns_ip6 does.
 func Addresses(host string, o Options) ([]netip.Addr, error) {
 	if host == "" || host == "0" {
 		if o.IPv4Only {
@@ -42,24 +42,11 @@ func Addresses(host string, o Options) ([]netip.Addr, error) {
 	if err != nil && !resolver.IsNotFound(err) {
 		return nil, fatalf("temporarily unable to figure out IP address for %s: %s", host, dnsErrorText(err))
 	}
-	if o.IPv4Only {
-		addrs = onlyIPv4(addrs)
-	}
 	if len(addrs) == 0 {
 		return nil, fatalf("no IP address for %s", host)
 	}
 	rand.Shuffle(len(addrs), func(i, j int) { addrs[i], addrs[j] = addrs[j], addrs[i] })
 	return addrs, nil
-}
-
-func onlyIPv4(addrs []netip.Addr) []netip.Addr {
-	var out []netip.Addr
-	for _, a := range addrs {
-		if a.Unmap().Is4() {
-			out = append(out, a.Unmap())
-		}
-	}
-	return out
 }
 
 // dnsErrorText words a temporary DNS failure as djb's errno texts would.
@@ -100,7 +87,7 @@ func Connect(addrs []netip.Addr, port int, o Options, warn func(string)) (int, e
 				slow = append(slow, addr)
 				continue
 			}
-			warn("unable to connect to " + addr.Unmap().String() + " port " + strconv.Itoa(port) + ": " + djberr.Text(err))
+			warn("unable to connect to " + addr.Unmap().WithZone("").String() + " port " + strconv.Itoa(port) + ": " + djberr.Text(err))
 		}
 		addrs = slow
 	}
@@ -129,9 +116,20 @@ func dial(addr netip.Addr, port int, limit time.Duration, o Options) (int, error
 			local = netip.IPv4Unspecified()
 		}
 	}
+	if family == unix.AF_INET && !local.Unmap().Is4() {
+		unix.Close(fd)
+		return -1, fatalf("unable to bind socket: %s", djberr.Text(unix.EAFNOSUPPORT))
+	}
 	if err := unix.Bind(fd, sockaddr(family, local, o.LocalPort, zone)); err != nil {
 		unix.Close(fd)
 		return -1, fatalf("unable to bind socket: %s", djberr.Text(err))
+	}
+	if family == unix.AF_INET && addr == netip.IPv6Loopback() {
+		addr = netip.AddrFrom4([4]byte{127, 0, 0, 1}) // as the IPv6 build's -4 does
+	}
+	if family == unix.AF_INET && !addr.Unmap().Is4() {
+		unix.Close(fd)
+		return -1, unix.EAFNOSUPPORT
 	}
 	if err := connectWithin(fd, sockaddr(family, addr, port, zone), limit); err != nil {
 		unix.Close(fd)
