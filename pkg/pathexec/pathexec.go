@@ -1,13 +1,12 @@
 // Package pathexec replaces the running process with a program, as djb's
 // pathexec_run does for ucspi-tcp's tools: a name without a slash is
-// looked for in $PATH, and a failure comes back worded as the originals
-// word it ("unable to run prog: file does not exist").
+// tried in each directory of $PATH, and a failure comes back worded as the
+// originals word it ("unable to run prog: file does not exist").
 package pathexec
 
 import (
 	"errors"
-	"io/fs"
-	"os/exec"
+	"os"
 	"strings"
 	"syscall"
 
@@ -25,22 +24,35 @@ func Run(program []string, env []string) error {
 	return RunAs(program[0], program, env)
 }
 
-// RunAs runs the file path (looked for in $PATH if it has no slash) with
-// argv as its arguments, argv[0] included, as argv0 needs.
+// RunAs runs the file path with argv as its arguments, argv[0] included,
+// as argv0 needs. A path without a slash is tried in each directory of
+// $PATH (default "/bin:/usr/bin:", an empty entry meaning the current
+// directory) as djb's pathexec_run does: a missing file means go on; a
+// file that cannot be run (access denied, a directory) is remembered and
+// the search goes on; any other failure ends it.
 func RunAs(path string, argv []string, env []string) error {
-	name := path
-	if !strings.Contains(path, "/") {
-		found, err := exec.LookPath(path)
-		switch {
-		case err == nil || errors.Is(err, exec.ErrDot): // execvp runs it too
-		case errors.Is(err, fs.ErrPermission):
-			return failed(name, syscall.EACCES)
-		default:
-			return failed(name, syscall.ENOENT)
-		}
-		path = found
+	if strings.Contains(path, "/") {
+		return failed(path, syscall.Exec(path, argv, env))
 	}
-	return failed(name, syscall.Exec(path, argv, env))
+	dirs, ok := os.LookupEnv("PATH")
+	if !ok {
+		dirs = "/bin:/usr/bin:"
+	}
+	var saved error = syscall.ENOENT
+	for _, dir := range strings.Split(dirs, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		err := syscall.Exec(dir+"/"+path, argv, env)
+		switch {
+		case errors.Is(err, syscall.ENOENT):
+		case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EISDIR):
+			saved = err
+		default:
+			return failed(path, err)
+		}
+	}
+	return failed(path, saved)
 }
 
 func failed(name string, err error) error {
