@@ -160,3 +160,28 @@ func FuzzReverseName(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRefusal: a list's TXT record (or $RBLSMTPD) comes from elsewhere;
+// the reply made of it is one line of printable ASCII, at most 204 bytes.
+func FuzzRefusal(f *testing.F) {
+	f.Add("-listed\r\n250 ok")
+	f.Add("\xff\x00text")
+	f.Fuzz(func(t *testing.T, text string) {
+		c := NewChecker(nil, "", text, true)
+		reply, refused := c.Refusal()
+		if !refused {
+			if text != "" {
+				t.Fatalf("%q not refused", text)
+			}
+			return
+		}
+		if len(reply) > 204 || !(strings.HasPrefix(reply, "451 ") || strings.HasPrefix(reply, "553 ")) {
+			t.Fatalf("reply %q", reply)
+		}
+		for _, ch := range []byte(reply) {
+			if ch < 32 || ch > 126 {
+				t.Fatalf("reply %q", reply)
+			}
+		}
+	})
+}
