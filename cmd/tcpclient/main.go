@@ -22,7 +22,7 @@ func main() {
 	}
 	opts, args := parseArgs(os.Args[1:])
 	if len(args) < 3 {
-		die(tcpclient.Errors, 100, usage)
+		die(opts.Verbosity, 100, usage) // -q silences even this, as in the original
 	}
 	host, portArg, program := args[0], args[1], args[2:]
 	port, err := tcpclient.ParsePort(portArg)

@@ -30,6 +30,8 @@ func TestErrorsAsOriginal(t *testing.T) {
 		{"-t"},
 		{"-i", "bogus", "127.0.0.1", "25", "true"},
 		{"-q", "-z"},
+		{"-q"},
+		{"-q", "127.0.0.1", "25"},
 		{"127.0.0.1", "nosuchport", "true"},
 		{"-q", "127.0.0.1", "nosuchport", "true"},
 		{"nosuchname.test", "25", "true"},
