@@ -21,14 +21,19 @@ func main() {
 		fatal(tcpclient.Errors, "unable to set up descriptors: "+err.Error())
 	}
 	opts, args := parseArgs(os.Args[1:])
-	if len(args) < 3 {
-		die(opts.Verbosity, 100, usage) // -q silences even this, as in the original
+	// In the original's order: the port is read before the program is
+	// missed. -q silences even the usage line.
+	if len(args) < 2 {
+		die(opts.Verbosity, 100, usage)
 	}
-	host, portArg, program := args[0], args[1], args[2:]
-	port, err := tcpclient.ParsePort(portArg)
+	port, err := tcpclient.ParsePort(args[1])
 	if err != nil {
 		fatal(opts.Verbosity, err.Error())
 	}
+	if len(args) < 3 {
+		die(opts.Verbosity, 100, usage)
+	}
+	host, program := args[0], args[2:]
 	addrs, err := tcpclient.Addresses(host, opts)
 	if err != nil {
 		fatal(opts.Verbosity, err.Error())

@@ -32,6 +32,7 @@ func TestErrorsAsOriginal(t *testing.T) {
 		{"-q", "-z"},
 		{"-q"},
 		{"-q", "127.0.0.1", "25"},
+		{"127.0.0.1", "nosuchport"},
 		{"127.0.0.1", "nosuchport", "true"},
 		{"-q", "127.0.0.1", "nosuchport", "true"},
 		{"nosuchname.test", "25", "true"},
