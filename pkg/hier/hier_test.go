@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/quail-mta/quail/internal/testenv"
 )
 
 func find(t *testing.T, p string) Entry {
@@ -214,5 +216,22 @@ func TestCheckFatal(t *testing.T) {
 	_, err = Check(filepath.Join(home, "missing"), Entries(), OwnerIDs{Owner: os.Getuid()})
 	if !errors.As(err, &fatal) {
 		t.Fatalf("missing home: %v", err)
+	}
+}
+
+// Every program quail builds is in the table, so qmail-instcheck checks it.
+func TestEveryProgramIsListed(t *testing.T) {
+	listed := map[string]bool{}
+	for _, p := range Programs {
+		listed[p.Name] = true
+	}
+	cmds, err := os.ReadDir(filepath.Join(testenv.Root(), "cmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cmds {
+		if !listed[c.Name()] {
+			t.Errorf("cmd/%s is not in hier.Programs", c.Name())
+		}
 	}
 }
