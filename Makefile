@@ -18,9 +18,14 @@ CMDS      := $(notdir $(wildcard cmd/*))
 
 .PHONY: all test bench fuzz run install setup clean refs
 
+# Static binaries (no cgo) start in half the time of dynamically linked ones,
+# which counts for programs exec'd per connection and per message.
+# qmail-getpw alone keeps the C library where there is one: its passwd
+# lookups should see what getpwnam sees (NSS, LDAP).
 all:
 	@mkdir -p bin
-	$(GO) build -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/ ./cmd/qmail-getpw
 
 test:
 	$(GO) vet ./...

@@ -56,6 +56,7 @@ func Bin(t testing.TB, name string) string {
 		}
 		cmd := exec.Command("go", "build", "-o", binDir+string(os.PathSeparator), "./cmd/...")
 		cmd.Dir = Root()
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as make builds them
 		buildOut, buildErr = cmd.CombinedOutput()
 		if buildErr == nil {
 			// Tests run some programs as other users (qmail's, or an
