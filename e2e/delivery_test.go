@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/quail-mta/quail/internal/testenv"
 )
 
 // localSystem is a system with the local accounts the tests use:
@@ -132,4 +135,45 @@ func TestRemoteDeliveries(t *testing.T) {
 	if b := maildir(s.homeFile("alice", "Maildir"))[0]; !strings.Contains(b, "<someone@bad.test>:") || !strings.Contains(b, "550 no such user") {
 		t.Errorf("bounce for bad.test:\n%s", b)
 	}
+}
+
+// TestRemoteToSmtpSink delivers through smtproutes to Postfix's
+// smtp-sink on loopback, which writes each transaction to a file.
+func TestRemoteToSmtpSink(t *testing.T) {
+	sinkBin := testenv.Tool(t, "smtp-sink")
+	dump, err := os.MkdirTemp("", "quail-sink-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dump) })
+	os.Chmod(dump, 0o777)
+	port := freePort(t)
+	args := []string{"-d", dump + "/%H%M%S.", "127.0.0.1:" + port, "10"}
+	if os.Getuid() == 0 {
+		args = append([]string{"-u", "nobody"}, args...)
+	}
+	sink := exec.Command(sinkBin, args...)
+	if err := sink.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sink.Process.Kill(); sink.Wait() })
+	s := localSystem(t, map[string]string{"smtproutes": "sink.test:127.0.0.1:" + port})
+	s.start()
+	if err := s.mail("alice@e2e.test", []string{"someone@sink.test"}, "Subject: to the sink\n\nhello sink\n"); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("the message in smtp-sink's dump", time.Minute, func() bool {
+		files, _ := filepath.Glob(filepath.Join(dump, "*"))
+		return len(files) == 1
+	})
+	files, _ := filepath.Glob(filepath.Join(dump, "*"))
+	got, _ := os.ReadFile(files[0])
+	for _, want := range []string{"X-Mail-Args: <alice@e2e.test>", "X-Rcpt-Args: <someone@sink.test>", "Subject: to the sink", "hello sink"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("smtp-sink's file lacks %q:\n%s", want, got)
+		}
+	}
+	s.waitFor("qmail-send's success line", time.Minute, func() bool {
+		return strings.Contains(s.sendLog.String(), ": success: ")
+	})
 }
