@@ -70,10 +70,7 @@ func (s *Server) Serve() error {
 			}
 			return err
 		}
-		s.mu.Lock()
-		s.children++
-		s.mu.Unlock()
-		s.status()
+		s.changeChildren(+1)
 		// A goroutine per connection: lookups never hold up the loop, and
 		// children start in parallel (each start waits for its exec).
 		go s.handle(fd, sa)
@@ -93,23 +90,34 @@ func temporaryAccept(err error) bool {
 	return false
 }
 
-// done releases a connection's slot once its child has ended.
+// done releases a connection's slot once its child has ended. The
+// status line is written before the slot is free, so that it always
+// comes before the next connection's "status: 1/1" line, as in the
+// original's single-threaded loop.
 func (s *Server) done() {
-	s.mu.Lock()
-	s.children--
-	s.mu.Unlock()
+	s.changeChildren(-1)
 	<-s.slots
-	s.status()
+}
+
+// changeChildren changes the number of children and logs the status line under
+// the same lock, so the lines come in the order of the changes.
+func (s *Server) changeChildren(delta int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.children += delta
+	s.logStatus(s.children)
 }
 
 func (s *Server) status() {
-	if s.log.level < Verbose {
-		return
-	}
 	s.mu.Lock()
-	n := s.children
-	s.mu.Unlock()
-	s.log.printf("status: %d/%d", n, s.opts.Limit)
+	defer s.mu.Unlock()
+	s.logStatus(s.children)
+}
+
+func (s *Server) logStatus(n int) {
+	if s.log.level >= Verbose {
+		s.log.printf("status: %d/%d", n, s.opts.Limit)
+	}
 }
 
 // logger writes "tcpserver: " lines, one write each, so that lines from
