@@ -70,6 +70,9 @@ func program(name string) string {
 // qmail-send with fds 0 to 6 as qmail-send expects them. It returns only
 // on failure.
 func Run(delivery string, logger []string) error {
+	if err := reserveLowDescriptors(); err != nil {
+		return err
+	}
 	if err := os.Chdir("/"); err != nil {
 		return err
 	}
@@ -148,6 +151,23 @@ func startLogger(argv []string, id *ids) (*os.File, error) {
 	}
 	r.Close()
 	return w, nil
+}
+
+// reserveLowDescriptors fills every closed descriptor from 0 to 6 with
+// /dev/null before anything else opens one. becomeSend overwrites 0 to 6
+// at the end, and none of them may then belong to the Go runtime (its
+// epoll descriptor, made at the first pipe): overwriting that one crashes
+// the runtime before the exec.
+func reserveLowDescriptors() error {
+	for {
+		fd, err := syscall.Open("/dev/null", syscall.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		if fd > 6 {
+			return syscall.Close(fd)
+		}
+	}
 }
 
 // becomeSend puts the log on fd 0 and the six pipe ends on fds 1 to 6,
