@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/quail-mta/quail/pkg/date822"
 )
 
 // Split is qmail's conf-split: mess, info, local and remote have this
@@ -152,15 +154,7 @@ func createMess(job Job, made *files) (*os.File, error) {
 
 // ReceivedLine is qmail-queue's own trace line.
 func ReceivedLine(pid int, who string, now time.Time) string {
-	return "Received: (qmail " + strconv.Itoa(pid) + " invoked " + who + "); " + date822(now) + "\n"
-}
-
-var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
-func date822(t time.Time) string {
-	t = t.UTC()
-	return strconv.Itoa(t.Day()) + " " + months[t.Month()-1] + " " + strconv.Itoa(t.Year()) + " " +
-		t.Format("15:04:05") + " -0000"
+	return "Received: (qmail " + strconv.Itoa(pid) + " invoked " + who + "); " + date822.UTC(now) + "\n"
 }
 
 // readError marks an error as the input's, not the queue's.

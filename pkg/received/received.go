@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/quail-mta/quail/pkg/send"
+	"github.com/quail-mta/quail/pkg/date822"
 )
 
 // Peer is who sent the message, as tcpserver's environment tells it.
@@ -66,7 +66,7 @@ func Line(protocol string, p Peer, helo string, t time.Time) string {
 	b.WriteString(" with ")
 	b.WriteString(protocol)
 	b.WriteString("; ")
-	b.WriteString(send.Date822(t))
+	b.WriteString(date822.UTC(t))
 	b.WriteString("\n")
 	return b.String()
 }

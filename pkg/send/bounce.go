@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quail-mta/quail/pkg/date822"
 	"github.com/quail-mta/quail/pkg/qmailq"
 )
 
@@ -140,7 +141,7 @@ func (s *Sender) injectBounce(id uint64) bool {
 // bounceHead is the bounce's header and the text before the reports.
 func bounceHead(c *Controls, recip string, double bool) string {
 	var b strings.Builder
-	b.WriteString("Date: " + Date822(time.Now()) + "\n")
+	b.WriteString("Date: " + date822.UTC(time.Now()) + "\n")
 	b.WriteString("From: " + QuoteAddress(c.BounceFrom+"@"+c.BounceHost) + "\n")
 	b.WriteString("To: " + QuoteAddress(recip) + "\n")
 	b.WriteString("Subject: failure notice\n\n")
@@ -174,15 +175,6 @@ func (s *Sender) queueMessage(text io.Reader, sender, recip string) (int, error)
 	q.From(sender)
 	q.To(recip)
 	return q.Pid(), q.Close()
-}
-
-var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
-// Date822 is qmail's date format, in UTC: "25 Nov 2026 01:34:23 -0000".
-func Date822(t time.Time) string {
-	t = t.UTC()
-	return strconv.Itoa(t.Day()) + " " + months[t.Month()-1] + " " + strconv.Itoa(t.Year()) + " " +
-		t.Format("15:04:05") + " -0000"
 }
 
 // QuoteAddress quotes an address's local part as qmail does when it

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/quail-mta/quail/pkg/date822"
 	"github.com/quail-mta/quail/pkg/qmailq"
-	"github.com/quail-mta/quail/pkg/send"
 	"github.com/quail-mta/quail/pkg/smtpaddr"
 )
 
@@ -331,7 +331,7 @@ func (s *session) received() string {
 	}
 	b.WriteString(safe(s.cfg.RemoteIP))
 	b.WriteString(")\n  by " + safe(s.cfg.Local) + " with SMTP; ")
-	b.WriteString(send.Date822(s.cfg.Now()) + "\n")
+	b.WriteString(date822.UTC(s.cfg.Now()) + "\n")
 	return b.String()
 }
 
