@@ -50,6 +50,8 @@ func tokenize(s string) ([]token, error) {
 			}
 			toks = append(toks, token{atom, "[" + text + "]"})
 			i = end
+		case c == ')': // a comment's end with no start
+			return nil, ErrSyntax
 		case strings.IndexByte("<>,:;@.", c) >= 0:
 			toks = append(toks, token{special, string(c)})
 			i++

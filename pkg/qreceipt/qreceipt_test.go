@@ -78,9 +78,20 @@ func TestNotice(t *testing.T) {
 	}
 }
 
+// A stray ')' is a syntax error; it once made the tokenizer loop forever
+// while its token list grew without bound.
+func TestStrayParenthesis(t *testing.T) {
+	for _, in := range []string{")", "]<\t)", "a@b)", "a (b)) c"} {
+		if _, err := Addresses(in); err != ErrSyntax {
+			t.Errorf("Addresses(%q): %v, want ErrSyntax", in, err)
+		}
+	}
+}
+
 func FuzzAddresses(f *testing.F) {
 	f.Add(`"Smith, Joe" <joe@example.com>, g: a@x;`)
 	f.Add("<@r:a@b>(c)")
+	f.Add("]<\t)") // once an endless loop: a stray ')' made an empty atom forever
 	f.Fuzz(func(t *testing.T, in string) {
 		addrs, err := Addresses(in)
 		if err != nil {
