@@ -31,14 +31,21 @@ type conn struct {
 	out     *bufio.Writer
 	line    []byte // the current command line, at most MaxLine+2 bytes
 	timeout time.Duration
+	reader  *timedReader
 }
 
 func newConn(r io.Reader, w io.Writer, timeout time.Duration) *conn {
 	c := &conn{timeout: timeout}
 	c.out = bufio.NewWriterSize(&timedWriter{w: w, timeout: timeout}, 512)
-	c.in = bufio.NewReaderSize(&timedReader{r: r, flush: c.out.Flush, timeout: timeout}, readBufferSize)
+	c.reader = &timedReader{r: r, flush: c.out.Flush, timeout: timeout}
+	c.in = bufio.NewReaderSize(c.reader, readBufferSize)
 	return c
 }
+
+// close ends the session's read helper, if it has one, so that a caller
+// running many sessions in one process (a test, a fuzzer) does not keep a
+// goroutine and its buffer per session.
+func (c *conn) close() { c.reader.stop() }
 
 // reply queues text; write errors surface at the next flush.
 func (c *conn) reply(text string) { c.out.WriteString(text) }
@@ -114,6 +121,13 @@ func (t *timedReader) Read(p []byte) (int, error) {
 	return t.pump.read(p, t.timeout)
 }
 
+func (t *timedReader) stop() {
+	if t.pump != nil {
+		close(t.pump.want)
+		t.pump = nil
+	}
+}
+
 // pump reads on a goroutine of its own into its own buffer, so a read can
 // be given up on without a deadline.
 type pump struct {
@@ -132,7 +146,9 @@ type pumped struct {
 }
 
 func newPump(r io.Reader, size int) *pump {
-	p := &pump{r: r, buf: make([]byte, size), want: make(chan struct{}), got: make(chan pumped)}
+	// got has room for the answer to a read given up on, so that the
+	// goroutine can finish it and see want closed.
+	p := &pump{r: r, buf: make([]byte, size), want: make(chan struct{}), got: make(chan pumped, 1)}
 	go func() {
 		for range p.want {
 			n, err := p.r.Read(p.buf)

@@ -73,6 +73,7 @@ type session struct {
 // timed out, sent a bare LF in a message, or a control file failed.
 func Serve(cfg *Config, r io.Reader, w io.Writer) int {
 	s := &session{cfg: cfg, c: newConn(r, w, cfg.Timeout)}
+	defer s.c.close()
 	s.setHelo(cfg.RemoteHost)
 	err := s.run()
 	switch {
