@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/quail-mta/quail/pkg/djberr"
@@ -49,7 +50,9 @@ func main() {
 	if opts.Verbosity == tcpserver.Quiet {
 		log = io.Discard
 	}
-	if err := tcpserver.New(ln, opts, log).Serve(); err != nil {
+	srv := tcpserver.New(ln, opts, log)
+	serving.Store(srv)
+	if err := srv.Serve(); err != nil {
 		fatal("unable to accept: " + djberr.Text(err))
 	}
 }
@@ -81,13 +84,20 @@ func (i ids) drop() error {
 	return nil
 }
 
+// serving is the server once it serves, for exitOnTerm.
+var serving atomic.Pointer[tcpserver.Server]
+
 // exitOnTerm makes TERM end the server at once with exit 0, leaving
-// running children alone, as the original does.
+// running children alone, as the original does. Like the original's
+// signal handlers, it never cuts an end line from its status line.
 func exitOnTerm() {
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	go func() {
 		<-term
+		if srv := serving.Load(); srv != nil {
+			srv.Halt()
+		}
 		os.Exit(0)
 	}()
 }

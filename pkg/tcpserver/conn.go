@@ -3,6 +3,7 @@ package tcpserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"golang.org/x/sys/unix"
 	"io/fs"
 	"net/netip"
@@ -57,16 +58,18 @@ type session struct {
 	env           envList
 	deny          bool
 	limits        limitVars
+	end           string // the -v end line, written with the status line
 }
 
 // handle serves one accepted socket, which it owns and closes, and the
 // slot it was accepted in. Once a child runs, both pass to the reaper.
 func (s *Server) handle(fd int, remoteSA unix.Sockaddr) {
 	handedOver := false
+	ss := &session{}
 	defer func() {
 		if !handedOver {
 			unix.Close(fd)
-			s.done()
+			s.done(ss.end)
 		}
 	}()
 	remoteAP, ok := sockaddrPort(remoteSA)
@@ -84,7 +87,7 @@ func (s *Server) handle(fd int, remoteSA unix.Sockaddr) {
 	}()
 
 	fakeV4 := !s.opts.ForceIPv6 && (remoteAP.Addr().Is4() || remoteAP.Addr().Is4In6())
-	ss := &session{fakeV4: fakeV4, local: newPeer(localAP, fakeV4), remote: newPeer(remoteAP, fakeV4)}
+	ss.fakeV4, ss.local, ss.remote = fakeV4, newPeer(localAP, fakeV4), newPeer(remoteAP, fakeV4)
 	s.tune(fd)
 	if s.opts.Banner != "" {
 		if err := writeAll(fd, s.opts.Banner); err != nil {
@@ -102,10 +105,10 @@ func (s *Server) handle(fd int, remoteSA unix.Sockaddr) {
 	if ss.deny {
 		s.log.verbose("pid %s from %s", s.pid, ss.remote.text)
 		s.log.verbose("%s", s.decisionLine("deny", s.pid, ss))
-		s.log.verbose("end %s status %d", s.pid, statusDenied)
+		ss.end = fmt.Sprintf("end %s status %d", s.pid, statusDenied)
 		return
 	}
-	handedOver = s.run(fd, ss, func() { s.count(ip, -1); s.done() })
+	handedOver = s.run(fd, ss, func(end string) { s.count(ip, -1); s.done(end) })
 }
 
 // writeAll writes text to the (blocking) socket.
@@ -233,7 +236,7 @@ func (s *Server) applyRules(ss *session) bool {
 func (s *Server) drop(ss *session, format string, args ...any) {
 	s.log.verbose("pid %s from %s", s.pid, ss.remote.text)
 	s.log.warn("dropping connection, "+format, args...)
-	s.log.verbose("end %s status %d", s.pid, statusDropped)
+	ss.end = fmt.Sprintf("end %s status %d", s.pid, statusDropped)
 }
 
 // decisionLine is the -v "ok"/"deny" line: local and remote host, IP
@@ -251,21 +254,20 @@ func (s *Server) decisionLine(verdict, pid string, ss *session) string {
 // run starts the program with the connection on fds 0 and 1. It reports
 // whether the child runs; then fd is closed here, and when the child ends
 // the reaper logs it, as the original's parent does, and calls finished.
-func (s *Server) run(fd int, ss *session, finished func()) bool {
+func (s *Server) run(fd int, ss *session, finished func(end string)) bool {
 	pid, err := spawn(s.opts.Program, fd, ss.env.apply(s.baseEnv))
 	if err != nil {
 		s.log.verbose("pid %s from %s", s.pid, ss.remote.text)
 		s.log.verbose("%s", s.decisionLine("ok", s.pid, ss))
 		s.log.warn("dropping connection, unable to run %s: %s", s.opts.Program[0], djberr.Text(err))
-		s.log.verbose("end %s status %d", s.pid, statusDropped)
+		ss.end = fmt.Sprintf("end %s status %d", s.pid, statusDropped)
 		return false
 	}
 	unix.Close(fd) // the child has it; EOF reaches the client when it exits
 	s.log.verbose("pid %d from %s", pid, ss.remote.text)
 	s.log.verbose("%s", s.decisionLine("ok", strconv.Itoa(pid), ss))
 	s.reaper.onExit(pid, func(status syscall.WaitStatus) {
-		s.log.verbose("end %d status %d", pid, uint32(status))
-		finished()
+		finished(fmt.Sprintf("end %d status %d", pid, uint32(status)))
 	})
 	return true
 }

@@ -90,13 +90,27 @@ func temporaryAccept(err error) bool {
 	return false
 }
 
-// done releases a connection's slot once its child has ended. The
-// status line is written before the slot is free, so that it always
-// comes before the next connection's "status: 1/1" line, as in the
-// original's single-threaded loop.
-func (s *Server) done() {
-	s.changeChildren(-1)
+// done releases a connection's slot once its child has ended. The end
+// line and the status line go out together, as from the original's
+// SIGCHLD handler (Halt cannot come between them), and before the slot is
+// free, so that they always come before the next connection's
+// "status: 1/1" line, as in the original's single-threaded loop.
+func (s *Server) done(end string) {
+	s.mu.Lock()
+	if end != "" {
+		s.log.verbose("%s", end)
+	}
+	s.children--
+	s.logStatus(s.children)
+	s.mu.Unlock()
 	<-s.slots
+}
+
+// Halt stops all logging of connections' ends for good, waiting for any
+// end and status pair being written: the caller exits next (on TERM) and
+// leaves no pair cut in half.
+func (s *Server) Halt() {
+	s.mu.Lock()
 }
 
 // changeChildren changes the number of children and logs the status line under
