@@ -5,8 +5,8 @@ package main
 
 import (
 	"os"
-	"os/user"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -34,7 +34,7 @@ func main() {
 		Envelope: os.NewFile(1, "envelope"),
 		UID:      uid,
 		PID:      os.Getpid(),
-		Who:      invokedBy(uid),
+		Who:      invokedBy(uid, readPasswd()),
 		Now:      now,
 	})
 	if qerr, ok := err.(*queue.Error); ok {
@@ -45,14 +45,32 @@ func main() {
 	}
 }
 
-// invokedBy names the caller for the Received line by its real uid.
-func invokedBy(uid int) string {
-	for _, u := range []struct{ name, who string }{
+// invokedBy names the caller for the Received line by its real uid: the
+// alias, qmaild and qmails users have their own words, in that order of
+// precedence. The C program has their uids compiled in; this one reads
+// the password file (passwd) once.
+func invokedBy(uid int, passwd []byte) string {
+	users := []struct{ name, words string }{
 		{"alias", "by alias"}, {"qmaild", "from network"}, {"qmails", "for bounce"},
-	} {
-		if usr, err := user.Lookup(u.name); err == nil && usr.Uid == strconv.Itoa(uid) {
-			return u.who
+	}
+	ids := map[string]string{}
+	for _, line := range strings.Split(string(passwd), "\n") {
+		if f := strings.SplitN(line, ":", 4); len(f) == 4 {
+			if _, seen := ids[f[0]]; !seen {
+				ids[f[0]] = f[2]
+			}
+		}
+	}
+	for _, u := range users {
+		if ids[u.name] == strconv.Itoa(uid) {
+			return u.words
 		}
 	}
 	return "by uid " + strconv.Itoa(uid)
+}
+
+// readPasswd is the password file, or nothing when it cannot be read.
+func readPasswd() []byte {
+	passwd, _ := os.ReadFile("/etc/passwd")
+	return passwd
 }
