@@ -7,7 +7,6 @@ package qmailq
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -33,7 +32,7 @@ func Program() string {
 
 // Queue is one running queue program being fed a message.
 type Queue struct {
-	cmd     *exec.Cmd
+	pid     int
 	msgPipe *os.File
 	msg     *bufio.Writer
 	env     *bufio.Writer
@@ -44,8 +43,21 @@ type Queue struct {
 }
 
 // Open starts program with pipes on its descriptors 0, 1 and 6. The
-// program runs in "/" as qmail's does, so a relative path is useless.
+// program runs in "/", so a relative path is useless; a name without a
+// slash is looked for in $PATH.
+//
+// It forks with syscall.ForkExec and reaps with wait4 rather than through
+// os/exec, whose first start in a process tries out pidfds by cloning a
+// throwaway child: a whole extra process for every qmail-smtpd session.
 func Open(program string) (*Queue, error) {
+	path := program
+	if !strings.Contains(path, "/") {
+		found, err := exec.LookPath(path)
+		if err != nil {
+			return nil, err
+		}
+		path = found
+	}
 	msgR, msgW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -60,23 +72,21 @@ func Open(program string) (*Queue, error) {
 		closeAll(msgR, msgW, envR, envW)
 		return nil, err
 	}
-	cmd := exec.Command(program)
-	cmd.Dir = "/"
-	cmd.Stdin = msgR
-	cmd.Stdout = envR
-	cmd.Stderr = os.Stderr
-	// ExtraFiles[i] becomes descriptor 3+i: fill 3..5 with nothing useful
-	// but keep them closed in the child by passing nil.
-	cmd.ExtraFiles = make([]*os.File, CustomErrorFD-2)
-	cmd.ExtraFiles[CustomErrorFD-3] = errW
-	startErr := cmd.Start()
+	const closed = ^uintptr(0) // ForkExec closes a descriptor given as -1
+	pid, startErr := syscall.ForkExec(path, []string{program}, &syscall.ProcAttr{
+		Dir:   "/",
+		Env:   os.Environ(),
+		Files: []uintptr{msgR.Fd(), envR.Fd(), 2, closed, closed, closed, errW.Fd()},
+	})
 	closeAll(msgR, envR, errW)
 	if startErr != nil {
 		closeAll(msgW, envW, errR)
-		return nil, startErr
+		// as os.StartProcess reports it, which callers take for qmail's
+		// "unable to exec qq"
+		return nil, &os.PathError{Op: "fork/exec", Path: path, Err: startErr}
 	}
 	return &Queue{
-		cmd:     cmd,
+		pid:     pid,
 		msgPipe: msgW,
 		msg:     bufio.NewWriterSize(msgW, 64*1024),
 		envPipe: envW,
@@ -92,7 +102,7 @@ func closeAll(files ...*os.File) {
 }
 
 // Pid is the queue program's process id (qmail-smtpd reports it as "qp").
-func (q *Queue) Pid() int { return q.cmd.Process.Pid }
+func (q *Queue) Pid() int { return q.pid }
 
 // Bytes is the number of message bytes written so far.
 func (q *Queue) Bytes() int64 { return q.bytes }
@@ -160,7 +170,18 @@ func (q *Queue) Abort() {
 	}
 	q.envPipe.Close()
 	q.errPipe.Close()
-	q.cmd.Wait()
+	q.wait()
+}
+
+// wait reaps the program.
+func (q *Queue) wait() (syscall.WaitStatus, error) {
+	var status syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(q.pid, &status, 0, nil)
+		if err != syscall.EINTR {
+			return status, err
+		}
+	}
 }
 
 // Close finishes the envelope, waits for the program and returns nil if
@@ -177,24 +198,21 @@ func (q *Queue) Close() error {
 	}
 	q.envPipe.Close()
 	defer q.errPipe.Close()
-	err := q.cmd.Wait()
-	var exit *exec.ExitError
+	status, err := q.wait()
 	switch {
-	case err == nil:
+	case err != nil:
+		return &Error{Code: -1, Text: "qq waitpid surprise (#4.3.0)"}
+	case status.Signaled():
+		return &Error{Code: -1, Text: "qq crashed (#4.3.0)"}
+	case status.ExitStatus() == 0:
 		if q.failed {
 			return exitError(54)
 		}
 		return nil
-	case errors.As(err, &exit):
-		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return &Error{Code: -1, Text: "qq crashed (#4.3.0)"}
-		}
-		if exit.ExitCode() == 82 {
-			return customError(q.errPipe)
-		}
-		return exitError(exit.ExitCode())
+	case status.ExitStatus() == 82:
+		return customError(q.errPipe)
 	default:
-		return &Error{Code: -1, Text: "qq waitpid surprise (#4.3.0)"}
+		return exitError(status.ExitStatus())
 	}
 }
 

@@ -111,3 +111,34 @@ func TestAbortSendsNoEnvelopeAndDropsBufferedBytes(t *testing.T) {
 		t.Error("Abort returned before the queue program finished")
 	}
 }
+
+// TestChildDescriptors checks what the program gets: 0, 1, 2 and 6 open,
+// 3 to 5 closed, and "/" as its working directory.
+func TestChildDescriptors(t *testing.T) {
+	dir := t.TempDir()
+	prog := script(t, "cat >/dev/null; cat <&1 >/dev/null\n"+
+		"for fd in 0 1 2 3 4 5 6; do if [ -e /proc/$$/fd/$fd ]; then echo $fd; fi; done > "+dir+"/fds\n"+
+		"pwd > "+dir+"/pwd\n")
+	q, err := Open(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.From("a@b")
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fds, _ := os.ReadFile(dir + "/fds")
+	pwd, _ := os.ReadFile(dir + "/pwd")
+	if string(fds) != "0\n1\n2\n6\n" || string(pwd) != "/\n" {
+		t.Errorf("open descriptors %q, directory %q", fds, pwd)
+	}
+}
+
+// TestMissingProgram: a program that cannot be executed is an
+// *os.PathError, which callers report as qmail's "unable to exec qq".
+func TestMissingProgram(t *testing.T) {
+	_, err := Open(filepath.Join(t.TempDir(), "none"))
+	if _, ok := err.(*os.PathError); !ok {
+		t.Errorf("Open of a missing program: %#v", err)
+	}
+}
