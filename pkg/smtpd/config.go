@@ -11,6 +11,7 @@ package smtpd
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -27,7 +28,9 @@ type Config struct {
 	Timeout     time.Duration // control/timeoutsmtpd, default 1200 s
 	RcptHosts   *RcptHosts    // nil: no control/rcpthosts, every domain allowed
 	BadMailFrom map[string]bool
-	DataBytes   int64 // 0: no limit
+	DataBytes   int64  // 0: no limit
+	ServerCert  string // control/servercert.pem: STARTTLS is offered while it exists
+	SMTPS       bool   // $SMTPS: TLS from the start
 
 	RemoteIP, RemoteHost, Local string
 	RemoteInfo                  string
@@ -92,6 +95,7 @@ func Load(dir string, getenv func(string) (string, bool)) (*Config, error) {
 	}
 	c.Timeout = time.Duration(timeout) * time.Second
 
+	c.ServerCert = filepath.Join(dir, "servercert.pem")
 	if c.RcptHosts, err = LoadRcptHosts(dir); err != nil {
 		return nil, wrap(err)
 	}
@@ -163,6 +167,7 @@ func (c *Config) loadClient(getenv func(string) (string, bool)) {
 	c.RemoteHost = orDefault("unknown", "TCPREMOTEHOST")
 	c.RemoteInfo, c.HasRemoteInfo = getenv("TCPREMOTEINFO")
 	c.RelayClient, c.Relay = getenv("RELAYCLIENT")
+	_, c.SMTPS = getenv("SMTPS")
 }
 
 // scanUlong reads leading decimal digits as djb's scan_ulong does, wrapping

@@ -54,10 +54,15 @@ const MaxEnvelope = 4 << 20
 
 // session is one SMTP conversation.
 type session struct {
-	cfg  *Config
-	c    *conn
-	helo string // the HELO/EHLO argument; the client's host name before one
-	fake bool   // helo differs from TCPREMOTEHOST: the Received line shows it
+	cfg *Config
+	c   *conn
+	r   io.Reader // the client's input and output as Serve got them,
+	w   io.Writer // for STARTTLS to put TLS on
+
+	tlsOn    bool
+	protocol string // for the Received line: "SMTP", or ESMTPS and the cipher
+	helo     string // the HELO/EHLO argument; the client's host name before one
+	fake     bool   // helo differs from TCPREMOTEHOST: the Received line shows it
 
 	seenMail   bool
 	barf       bool // the sender is in badmailfrom
@@ -72,13 +77,15 @@ type session struct {
 // qmail-smtpd's exit code: 0 after QUIT, 1 when the client went away,
 // timed out, sent a bare LF in a message, or a control file failed.
 func Serve(cfg *Config, r io.Reader, w io.Writer) int {
-	s := &session{cfg: cfg, c: newConn(r, w, cfg.Timeout)}
-	defer s.c.close()
+	s := &session{cfg: cfg, c: newConn(r, w, cfg.Timeout), r: r, w: w, protocol: "SMTP"}
+	defer func() { s.c.close() }()
 	s.setHelo(cfg.RemoteHost)
 	err := s.run()
 	switch {
 	case errors.Is(err, errQuit):
 		return 0
+	case errors.Is(err, errTLSFailed):
+		return 1
 	case errors.Is(err, errTimeout):
 		s.c.reply(replyTimeout)
 	case errors.Is(err, errStrayLF):
@@ -93,6 +100,11 @@ func Serve(cfg *Config, r io.Reader, w io.Writer) int {
 var errStrayLF = errors.New("bare LF in message")
 
 func (s *session) run() error {
+	if s.cfg.SMTPS {
+		if err := s.smtps(); err != nil {
+			return err
+		}
+	}
 	s.c.reply("220 " + s.cfg.Greeting + " ESMTP\r\n")
 	for {
 		line, err := s.c.readLine()
@@ -145,9 +157,15 @@ func (s *session) dispatch(verb, arg string) error {
 		s.seenMail = false
 		s.setHelo(arg)
 	case "ehlo":
-		s.c.reply("250-" + s.cfg.Greeting + "\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+		s.c.reply("250-" + s.cfg.Greeting + "\r\n")
+		if s.tlsOffered() {
+			s.c.reply("250-STARTTLS\r\n")
+		}
+		s.c.reply("250-PIPELINING\r\n250 8BITMIME\r\n")
 		s.seenMail = false
 		s.setHelo(arg)
+	case "starttls":
+		return s.startTLS(arg)
 	case "help":
 		s.c.reply(replyHelp)
 	case "noop":
@@ -331,7 +349,7 @@ func (s *session) received() string {
 		b.WriteString(safe(s.cfg.RemoteInfo) + "@")
 	}
 	b.WriteString(safe(s.cfg.RemoteIP))
-	b.WriteString(")\n  by " + safe(s.cfg.Local) + " with SMTP; ")
+	b.WriteString(")\n  by " + safe(s.cfg.Local) + " with " + s.protocol + "; ")
 	b.WriteString(date822.UTC(s.cfg.Now()) + "\n")
 	return b.String()
 }

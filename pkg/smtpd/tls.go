@@ -1,0 +1,160 @@
+package smtpd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+// STARTTLS (RFC 3207) as the widespread qmail TLS patch offers it: only
+// when control/servercert.pem (certificate chain and private key in one
+// PEM file) exists. Without that file qmail-smtpd is the plain one, and
+// STARTTLS is "502 unimplemented" as in notqmail. With SMTPS set in the
+// environment the whole session is TLS from the first byte (port 465).
+
+const (
+	replyTLSReady  = "220 ready for tls\r\n"
+	replyTLSParams = "501 Syntax error (no parameters allowed) (#5.5.4)\r\n"
+)
+
+// errTLSFailed ends a session whose handshake failed: nothing more can be
+// said to the client.
+var errTLSFailed = errors.New("TLS handshake failed")
+
+// tlsOffered says whether EHLO lists STARTTLS: there is a certificate and
+// the session is not encrypted yet.
+func (s *session) tlsOffered() bool {
+	if s.tlsOn || s.cfg.ServerCert == "" {
+		return false
+	}
+	_, err := os.Stat(s.cfg.ServerCert)
+	return err == nil
+}
+
+// startTLS answers STARTTLS.
+func (s *session) startTLS(arg string) error {
+	if !s.tlsOffered() {
+		s.c.reply(replyUnimpl)
+		return s.c.flush()
+	}
+	if arg != "" {
+		s.c.reply(replyTLSParams)
+		return s.c.flush()
+	}
+	cert, err := tls.LoadX509KeyPair(s.cfg.ServerCert, s.cfg.ServerCert)
+	if err != nil {
+		s.c.reply(tlsTrouble("missing certificate", err))
+		return s.c.flush()
+	}
+	s.c.reply(replyTLSReady)
+	if err := s.c.flush(); err != nil {
+		return err
+	}
+	return s.encrypt(cert)
+}
+
+// smtps starts the TLS of an SMTPS session, before the greeting.
+func (s *session) smtps() error {
+	cert, err := tls.LoadX509KeyPair(s.cfg.ServerCert, s.cfg.ServerCert)
+	if err != nil {
+		io.WriteString(s.w, tlsTrouble("missing certificate", err))
+		return errTLSFailed
+	}
+	return s.encrypt(cert)
+}
+
+// encrypt runs the handshake on the raw connection and puts the session on
+// top of TLS. Whatever the client sent after STARTTLS and before the
+// handshake is thrown away with the old buffers, so no plaintext command
+// can be smuggled into the encrypted session (CVE-2011-0411). As RFC 3207
+// asks, the session forgets what it learnt before: the HELO name and any
+// MAIL.
+func (s *session) encrypt(cert tls.Certificate) error {
+	s.c.close()
+	raw := duplex{r: s.r, w: s.w}
+	conn := tls.Server(raw, &tls.Config{Certificates: []tls.Certificate{cert}})
+	raw.SetDeadline(time.Now().Add(s.cfg.Timeout))
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+	defer cancel()
+	if err := conn.HandshakeContext(ctx); err != nil {
+		// in clear text, as the patch does: no reply is standard here
+		io.WriteString(s.w, tlsTrouble("connection failed", err))
+		return errTLSFailed
+	}
+	raw.SetDeadline(time.Time{})
+	s.c = newConn(conn, conn, s.cfg.Timeout)
+	s.tlsOn = true
+	s.protocol = "ESMTPS (" + tls.CipherSuiteName(conn.ConnectionState().CipherSuite) + " encrypted)"
+	s.seenMail = false
+	s.setHelo(s.cfg.RemoteHost)
+	return nil
+}
+
+// tlsTrouble is the patch's "454 TLS ..." reply, with the reason on one
+// line.
+func tlsTrouble(what string, err error) string {
+	reason := strings.Map(func(r rune) rune {
+		if r < ' ' || r > '~' {
+			return '?'
+		}
+		return r
+	}, err.Error())
+	return "454 TLS " + what + ": " + reason + " (#4.3.0)\r\n"
+}
+
+// duplex joins the client's input and output, descriptors 0 and 1 under
+// tcpserver, into the one connection crypto/tls works on. Deadlines pass
+// through to the descriptors that take them.
+type duplex struct {
+	r io.Reader
+	w io.Writer
+}
+
+var errNoDeadline = errors.New("no deadlines on this descriptor")
+
+func (d duplex) Read(p []byte) (int, error)  { return d.r.Read(p) }
+func (d duplex) Write(p []byte) (int, error) { return d.w.Write(p) }
+
+// Close closes both sides; crypto/tls uses it to end a handshake that ran
+// out of time.
+func (d duplex) Close() error {
+	if c, ok := d.r.(io.Closer); ok {
+		c.Close()
+	}
+	if c, ok := d.w.(io.Closer); ok {
+		c.Close()
+	}
+	return nil
+}
+
+func (d duplex) LocalAddr() net.Addr  { return stdioAddr{} }
+func (d duplex) RemoteAddr() net.Addr { return stdioAddr{} }
+
+func (d duplex) SetDeadline(t time.Time) error {
+	return errors.Join(d.SetReadDeadline(t), d.SetWriteDeadline(t))
+}
+
+func (d duplex) SetReadDeadline(t time.Time) error {
+	if r, ok := d.r.(readDeadliner); ok {
+		return r.SetReadDeadline(t)
+	}
+	return errNoDeadline
+}
+
+func (d duplex) SetWriteDeadline(t time.Time) error {
+	if w, ok := d.w.(writeDeadliner); ok {
+		return w.SetWriteDeadline(t)
+	}
+	return errNoDeadline
+}
+
+// stdioAddr is the address of a connection known only by its descriptors.
+type stdioAddr struct{}
+
+func (stdioAddr) Network() string { return "stdio" }
+func (stdioAddr) String() string  { return "stdio" }
