@@ -29,6 +29,11 @@ func main() {
 	if err != nil {
 		fail(out, "421 unable to read controls (#4.3.0)\r\n")
 	}
+	// "qmail-smtpd hostname checkpassword subprogram ...", as with the
+	// qmail-smtpd-auth patch, turns on SMTP AUTH.
+	if len(os.Args) > 2 {
+		cfg.Checkpassword = os.Args[2:]
+	}
 	if _, err := smtpd.LocalIPs(); err != nil {
 		fail(out, "421 unable to figure out my IP addresses (#4.3.0)\r\n")
 	}

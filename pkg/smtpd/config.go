@@ -32,6 +32,11 @@ type Config struct {
 	ServerCert  string // control/servercert.pem: STARTTLS is offered while it exists
 	SMTPS       bool   // $SMTPS: TLS from the start
 
+	// Checkpassword is the command that checks AUTH passwords (from
+	// qmail-smtpd's arguments); none: no AUTH.
+	Checkpassword []string
+	InsecureAuth  bool // $ALLOW_INSECURE_AUTH: AUTH also without TLS
+
 	RemoteIP, RemoteHost, Local string
 	RemoteInfo                  string
 	HasRemoteInfo               bool
@@ -168,6 +173,10 @@ func (c *Config) loadClient(getenv func(string) (string, bool)) {
 	c.RemoteInfo, c.HasRemoteInfo = getenv("TCPREMOTEINFO")
 	c.RelayClient, c.Relay = getenv("RELAYCLIENT")
 	_, c.SMTPS = getenv("SMTPS")
+	if v, ok := getenv("ALLOW_INSECURE_AUTH"); ok {
+		n, _ := scanUlong(v)
+		c.InsecureAuth = n > 0
+	}
 }
 
 // scanUlong reads leading decimal digits as djb's scan_ulong does, wrapping

@@ -61,6 +61,7 @@ type session struct {
 
 	tlsOn    bool
 	protocol string // for the Received line: "SMTP", or ESMTPS and the cipher
+	authUser string // the AUTH user name, once authenticated
 	helo     string // the HELO/EHLO argument; the client's host name before one
 	fake     bool   // helo differs from TCPREMOTEHOST: the Received line shows it
 
@@ -77,7 +78,8 @@ type session struct {
 // qmail-smtpd's exit code: 0 after QUIT, 1 when the client went away,
 // timed out, sent a bare LF in a message, or a control file failed.
 func Serve(cfg *Config, r io.Reader, w io.Writer) int {
-	s := &session{cfg: cfg, c: newConn(r, w, cfg.Timeout), r: r, w: w, protocol: "SMTP"}
+	own := *cfg // AUTH changes the relay rights of this session only
+	s := &session{cfg: &own, c: newConn(r, w, cfg.Timeout), r: r, w: w, protocol: "SMTP"}
 	defer func() { s.c.close() }()
 	s.setHelo(cfg.RemoteHost)
 	err := s.run()
@@ -161,11 +163,16 @@ func (s *session) dispatch(verb, arg string) error {
 		if s.tlsOffered() {
 			s.c.reply("250-STARTTLS\r\n")
 		}
+		if s.authOffered() {
+			s.c.reply("250-AUTH LOGIN PLAIN\r\n250-AUTH=LOGIN PLAIN\r\n")
+		}
 		s.c.reply("250-PIPELINING\r\n250 8BITMIME\r\n")
 		s.seenMail = false
 		s.setHelo(arg)
 	case "starttls":
 		return s.startTLS(arg)
+	case "auth":
+		return s.auth(arg)
 	case "help":
 		s.c.reply(replyHelp)
 	case "noop":
