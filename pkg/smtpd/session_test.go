@@ -327,10 +327,13 @@ func TestSessionsLeaveNoReader(t *testing.T) {
 func FuzzSession(f *testing.F) {
 	f.Add("EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<u@example.com>\r\nDATA\r\nSubject: s\r\n\r\n..\r\n.\r\nQUIT\r\n")
 	f.Add("MAIL a\r\nRCPT <@x:y@[127.0.0.1]>\r\nDATA\r\nx\n")
+	f.Add("EHLO x\r\nAUTH LOGIN\r\nYQ==\r\n*\r\nAUTH PLAIN AGEAYg==\r\nAUTH PLAIN\r\n!\r\nSTARTTLS\r\n")
 	f.Fuzz(func(t *testing.T, client string) {
 		var queues []*fakeQueue
 		cfg := testConfig(&queues)
 		cfg.BadMailFrom = map[string]bool{"@evil.example": true}
+		// AUTH's dialogue is parsed; the password check fails at once
+		cfg.Checkpassword, cfg.InsecureAuth = []string{"/nonexistent/checkpassword"}, true
 		out, code := serve(cfg, client)
 		if code != 0 && code != 1 {
 			t.Fatalf("exit %d", code)
