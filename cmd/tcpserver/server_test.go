@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -369,5 +370,61 @@ func TestChildSignals(t *testing.T) {
 	}
 	if mask&(1<<(syscall.SIGPIPE-1)) != 0 {
 		t.Errorf("child runs with SIGPIPE ignored (SigIgn %s)", hex)
+	}
+}
+
+// TestTermWithStuckLog: TERM ends the server even when its log pipe is
+// full and nobody reads it, as the C program's signal handler does.
+func TestTermWithStuckLog(t *testing.T) {
+	logR, logW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logR.Close()
+	cmd := exec.Command(testenv.Bin(t, "tcpserver"), "-1", "-v", "-H", "-R", "-l", "test", "127.0.0.1", "0", "/bin/true")
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	cmd.Stderr = logW
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logW.Close()
+	defer cmd.Process.Kill()
+	port, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	// About 250 bytes of log per connection: 64 KiB fill the pipe well
+	// before 1,000 connections; past that, connections simply wait.
+	served := 0
+	for ; served < 1000; served++ {
+		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strings.TrimSpace(port), time.Second)
+		if err != nil {
+			break
+		}
+		conn.SetDeadline(time.Now().Add(2 * time.Second))
+		_, err = conn.Read(make([]byte, 1))
+		conn.Close()
+		if err != nil && !errors.Is(err, io.EOF) { // not served: the log is stuck
+			break
+		}
+	}
+	if served == 1000 {
+		t.Fatal("1,000 connections served with nobody reading the log")
+	}
+	t.Logf("%d connections served before the log pipe filled", served)
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("after TERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("TERM did not end a server whose log is stuck")
 	}
 }

@@ -108,9 +108,18 @@ func (s *Server) done(end string) {
 
 // Halt stops all logging of connections' ends for good, waiting for any
 // end and status pair being written: the caller exits next (on TERM) and
-// leaves no pair cut in half.
+// leaves no pair cut in half. It waits a second at most, so that a log
+// pipe nobody reads cannot keep the server from ending.
 func (s *Server) Halt() {
-	s.mu.Lock()
+	locked := make(chan struct{})
+	go func() {
+		s.mu.Lock()
+		close(locked)
+	}()
+	select {
+	case <-locked:
+	case <-time.After(time.Second):
+	}
 }
 
 // changeChildren changes the number of children and logs the status line under
