@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -50,19 +51,30 @@ func New(ln *net.TCPListener, opts Options, log io.Writer) *Server {
 
 // Serve accepts connections until the listener fails. Connections beyond
 // the limit wait in the kernel's backlog, as in the original: the loop
-// takes a slot before it accepts. Accepting on a blocking descriptor keeps
-// each connection out of Go's poller: the child gets the socket as it is.
+// takes a slot before it accepts. Go's poller says when the listening
+// socket is ready, but accept4 itself is called here, without
+// SOCK_NONBLOCK: each connection stays out of the poller, and the child
+// gets a socket as the original's does. (A blocking accept4 instead would
+// keep a thread in the kernel, which the runtime keeps taking its
+// processor from and handing back, at a cost per connection.)
 func (s *Server) Serve() error {
-	file, err := s.listener.File()
+	raw, err := s.pollableListener()
 	if err != nil {
 		return err
 	}
-	defer file.Close()
-	lfd := int(file.Fd()) // Fd leaves it in blocking mode
 	s.status()
 	for {
 		s.slots <- struct{}{}
-		fd, sa, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
+		var fd int
+		var sa unix.Sockaddr
+		var acceptErr error
+		err := raw.Read(func(lfd uintptr) bool {
+			fd, sa, acceptErr = unix.Accept4(int(lfd), unix.SOCK_CLOEXEC)
+			return acceptErr != unix.EAGAIN
+		})
+		if err == nil {
+			err = acceptErr
+		}
 		if err != nil {
 			<-s.slots
 			if temporaryAccept(err) {
@@ -75,6 +87,25 @@ func (s *Server) Serve() error {
 		// children start in parallel (each start waits for its exec).
 		go s.handle(fd, sa)
 	}
+}
+
+// pollableListener is the listening socket as a file in Go's poller, whose
+// raw connection, unlike a net.Listener's, can wait for readiness.
+func (s *Server) pollableListener() (syscall.RawConn, error) {
+	dup, err := s.listener.File()
+	if err != nil {
+		return nil, err
+	}
+	defer dup.Close()
+	fd, err := unix.FcntlInt(dup.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), "listener").SyscallConn()
 }
 
 // temporaryAccept tells errors after which accepting can go on (an aborted

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,24 +16,26 @@ import (
 )
 
 // reaper collects the exit status of every child, as the original's
-// SIGCHLD handler does with waitpid: one goroutine waits for any child and
-// runs what the connection that started it left to do. This costs one
-// wait4 per child, where os/exec would open, poll and close a pidfd and
-// keep a goroutine per child.
+// SIGCHLD handler does with waitpid: on each SIGCHLD one goroutine reaps
+// every child that has ended and runs what the connection that started it
+// left to do. This costs one wait4 per child, where os/exec would open,
+// poll and close a pidfd and keep a goroutine per child; and no thread
+// sits in a blocking wait4, which the runtime would keep taking its
+// processor from.
 type reaper struct {
 	mu      sync.Mutex
 	waiting map[int]func(syscall.WaitStatus)
 	early   map[int]syscall.WaitStatus // reaped before onExit was called
-	wake    chan struct{}
 }
 
 func newReaper() *reaper {
 	r := &reaper{
 		waiting: map[int]func(syscall.WaitStatus){},
 		early:   map[int]syscall.WaitStatus{},
-		wake:    make(chan struct{}, 1),
 	}
-	go r.loop()
+	sigchld := make(chan os.Signal, 1)
+	signal.Notify(sigchld, syscall.SIGCHLD)
+	go r.loop(sigchld)
 	return r
 }
 
@@ -47,36 +51,39 @@ func (r *reaper) onExit(pid int, then func(syscall.WaitStatus)) {
 	r.mu.Unlock()
 	if ended {
 		then(status)
-		return
-	}
-	select {
-	case r.wake <- struct{}{}:
-	default:
 	}
 }
 
-func (r *reaper) loop() {
-	for {
-		var status syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &status, 0, nil)
-		switch {
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case err != nil: // no children now: sleep until one starts
-			<-r.wake
-			continue
+// loop reaps on every SIGCHLD. Signals of the same kind merge, so each
+// round reaps until no ended child is left; the channel's one place keeps
+// a SIGCHLD that arrives during a round for the next.
+func (r *reaper) loop(sigchld <-chan os.Signal) {
+	for range sigchld {
+		for {
+			var status syscall.WaitStatus
+			pid, err := syscall.Wait4(-1, &status, syscall.WNOHANG, nil)
+			if errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			if err != nil || pid <= 0 {
+				break
+			}
+			r.ended(pid, status)
 		}
-		r.mu.Lock()
-		then, ok := r.waiting[pid]
-		if ok {
-			delete(r.waiting, pid)
-		} else {
-			r.early[pid] = status
-		}
-		r.mu.Unlock()
-		if ok {
-			then(status)
-		}
+	}
+}
+
+func (r *reaper) ended(pid int, status syscall.WaitStatus) {
+	r.mu.Lock()
+	then, ok := r.waiting[pid]
+	if ok {
+		delete(r.waiting, pid)
+	} else {
+		r.early[pid] = status
+	}
+	r.mu.Unlock()
+	if ok {
+		then(status)
 	}
 }
 
