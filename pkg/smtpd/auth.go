@@ -48,6 +48,9 @@ func (s *session) authOffered() bool {
 // auth answers AUTH mechanism [initial-response].
 func (s *session) auth(arg string) error {
 	switch {
+	case len(s.cfg.Checkpassword) == 0: // the plain qmail-smtpd
+		s.c.reply(replyUnimpl)
+		return s.c.flush()
 	case !s.authOffered():
 		s.c.reply(replyAuthNone)
 		return s.c.flush()

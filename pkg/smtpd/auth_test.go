@@ -38,7 +38,7 @@ func TestAuthNotOffered(t *testing.T) {
 	c := startSession(t, cfg) // no checkpassword: no AUTH, as qmail-smtpd
 	c.expect("", "220 mx.example.com ESMTP\r\n")
 	c.expect("EHLO x\r\n", ehloPlain)
-	c.expect("AUTH PLAIN "+b64("\x00alice\x00secret")+"\r\n", "503 auth not available (#5.3.3)\r\n")
+	c.expect("AUTH PLAIN "+b64("\x00alice\x00secret")+"\r\n", "502 unimplemented (#5.5.1)\r\n")
 
 	cfg.Checkpassword, _ = checkpassword(t)
 	c = startSession(t, cfg) // a checkpassword, but no TLS: no passwords in clear text
