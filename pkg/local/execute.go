@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"syscall"
 
 	"github.com/quail-mta/quail/pkg/djberr"
@@ -133,30 +132,44 @@ func (d *Delivery) program(command string) error {
 	if err := d.rewind(); err != nil {
 		return err
 	}
-	cmd := exec.Command("/bin/sh", "-c", command)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = d.Message, d.Stdout, d.Stderr
-	cmd.Env = d.environ()
-	err := cmd.Run()
-	var exit *exec.ExitError
+	status, err := runShell(command, d.environ(), d.Message, d.Stdout, d.Stderr)
 	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &exit):
-		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return temp("Aack, child crashed. (#4.3.0)")
-		}
-		code := exit.ExitCode()
-		switch {
-		case code == 99:
-			d.stop = true
-			return nil
-		case permanentExits[code]:
-			return &Failure{Code: 100}
-		default:
-			return &Failure{Code: 111}
-		}
-	default:
+	case err != nil:
 		return temp("Unable to run /bin/sh: %s. (#4.3.0)", djberr.Text(err))
+	case status.Signaled():
+		return temp("Aack, child crashed. (#4.3.0)")
+	}
+	switch code := status.ExitStatus(); {
+	case code == 0:
+		return nil
+	case code == 99:
+		d.stop = true
+		return nil
+	case permanentExits[code]:
+		return &Failure{Code: 100}
+	default:
+		return &Failure{Code: 111}
+	}
+}
+
+// runShell runs "/bin/sh -c command" in the current directory and waits
+// for it. It forks with syscall.ForkExec rather than os/exec, whose first
+// start in a process clones an extra child to try out pidfds: qmail-local
+// runs once per delivery, so that would be one more process each time.
+func runShell(command string, env []string, stdin, stdout, stderr *os.File) (syscall.WaitStatus, error) {
+	pid, err := syscall.ForkExec("/bin/sh", []string{"/bin/sh", "-c", command}, &syscall.ProcAttr{
+		Env:   env,
+		Files: []uintptr{stdin.Fd(), stdout.Fd(), stderr.Fd()},
+	})
+	if err != nil {
+		return 0, err
+	}
+	var status syscall.WaitStatus
+	for {
+		_, err = syscall.Wait4(pid, &status, 0, nil)
+		if err != syscall.EINTR {
+			return status, err
+		}
 	}
 }
 
