@@ -45,25 +45,11 @@ var (
 	buildOut  []byte
 )
 
-// Bin returns the path of the quail program cmd/name, built once per test
-// process (all commands together) into a temporary directory.
+// Bin returns the path of the quail program cmd/name. All commands are
+// built together, once per state of the sources (see sharedBuild).
 func Bin(t testing.TB, name string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "quail-bin-")
-		if buildErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", binDir+string(os.PathSeparator), "./cmd/...")
-		cmd.Dir = Root()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as make builds them
-		buildOut, buildErr = cmd.CombinedOutput()
-		if buildErr == nil {
-			// Tests run some programs as other users (qmail's, or an
-			// unprivileged one when the tests run as root).
-			buildErr = os.Chmod(binDir, 0o755)
-		}
-	})
+	buildOnce.Do(func() { binDir, buildOut, buildErr = sharedBuild() })
 	if buildErr != nil {
 		t.Fatalf("building quail: %v\n%s", buildErr, buildOut)
 	}
