@@ -10,6 +10,7 @@ import (
 	"github.com/quail-mta/quail/pkg/djberr"
 	"github.com/quail-mta/quail/pkg/maildir"
 	"github.com/quail-mta/quail/pkg/mbox"
+	"github.com/quail-mta/quail/pkg/pathexec"
 	"github.com/quail-mta/quail/pkg/qmailq"
 )
 
@@ -153,24 +154,16 @@ func (d *Delivery) program(command string) error {
 }
 
 // runShell runs "/bin/sh -c command" in the current directory and waits
-// for it. It forks with syscall.ForkExec rather than os/exec, whose first
-// start in a process clones an extra child to try out pidfds: qmail-local
-// runs once per delivery, so that would be one more process each time.
+// for it.
 func runShell(command string, env []string, stdin, stdout, stderr *os.File) (syscall.WaitStatus, error) {
-	pid, err := syscall.ForkExec("/bin/sh", []string{"/bin/sh", "-c", command}, &syscall.ProcAttr{
+	pid, err := pathexec.Start([]string{"/bin/sh", "-c", command}, &syscall.ProcAttr{
 		Env:   env,
 		Files: []uintptr{stdin.Fd(), stdout.Fd(), stderr.Fd()},
 	})
 	if err != nil {
 		return 0, err
 	}
-	var status syscall.WaitStatus
-	for {
-		_, err = syscall.Wait4(pid, &status, 0, nil)
-		if err != syscall.EINTR {
-			return status, err
-		}
-	}
+	return pathexec.Wait(pid)
 }
 
 // forward queues one copy of the message, with this address's

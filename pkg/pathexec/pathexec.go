@@ -1,7 +1,9 @@
-// Package pathexec replaces the running process with a program, as djb's
-// pathexec_run does for ucspi-tcp's tools: a name without a slash is
-// tried in each directory of $PATH, and a failure comes back worded as the
-// originals word it ("unable to run prog: file does not exist").
+// Package pathexec runs programs. Run replaces the running process with
+// a program, as djb's pathexec_run does for ucspi-tcp's tools: a name
+// without a slash is tried in each directory of $PATH, and a failure comes
+// back worded as the originals word it ("unable to run prog: file does not
+// exist"). Start and Wait run a child and reap it, for the programs that
+// start one child per run.
 package pathexec
 
 import (

@@ -9,10 +9,10 @@ import (
 	"bufio"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 
+	"github.com/quail-mta/quail/pkg/pathexec"
 	"github.com/quail-mta/quail/pkg/qhome"
 )
 
@@ -45,19 +45,7 @@ type Queue struct {
 // Open starts program with pipes on its descriptors 0, 1 and 6. The
 // program runs in "/", so a relative path is useless; a name without a
 // slash is looked for in $PATH.
-//
-// It forks with syscall.ForkExec and reaps with wait4 rather than through
-// os/exec, whose first start in a process tries out pidfds by cloning a
-// throwaway child: a whole extra process for every qmail-smtpd session.
 func Open(program string) (*Queue, error) {
-	path := program
-	if !strings.Contains(path, "/") {
-		found, err := exec.LookPath(path)
-		if err != nil {
-			return nil, err
-		}
-		path = found
-	}
 	msgR, msgW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -73,7 +61,7 @@ func Open(program string) (*Queue, error) {
 		return nil, err
 	}
 	const closed = ^uintptr(0) // ForkExec closes a descriptor given as -1
-	pid, startErr := syscall.ForkExec(path, []string{program}, &syscall.ProcAttr{
+	pid, startErr := pathexec.Start([]string{program}, &syscall.ProcAttr{
 		Dir:   "/",
 		Env:   os.Environ(),
 		Files: []uintptr{msgR.Fd(), envR.Fd(), 2, closed, closed, closed, errW.Fd()},
@@ -83,7 +71,7 @@ func Open(program string) (*Queue, error) {
 		closeAll(msgW, envW, errR)
 		// as os.StartProcess reports it, which callers take for qmail's
 		// "unable to exec qq"
-		return nil, &os.PathError{Op: "fork/exec", Path: path, Err: startErr}
+		return nil, &os.PathError{Op: "fork/exec", Path: program, Err: startErr}
 	}
 	return &Queue{
 		pid:     pid,
@@ -174,15 +162,7 @@ func (q *Queue) Abort() {
 }
 
 // wait reaps the program.
-func (q *Queue) wait() (syscall.WaitStatus, error) {
-	var status syscall.WaitStatus
-	for {
-		_, err := syscall.Wait4(q.pid, &status, 0, nil)
-		if err != syscall.EINTR {
-			return status, err
-		}
-	}
-}
+func (q *Queue) wait() (syscall.WaitStatus, error) { return pathexec.Wait(q.pid) }
 
 // Close finishes the envelope, waits for the program and returns nil if
 // the message was queued, else an *Error with qmail's reply text.

@@ -4,10 +4,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 
+	"github.com/quail-mta/quail/pkg/pathexec"
 	"github.com/quail-mta/quail/pkg/smtpaddr"
 )
 
@@ -191,7 +191,10 @@ func runCheckpassword(command []string, user, pass string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	pid, err := startCheckpassword(command, null, r)
+	pid, err := pathexec.Start(command, &syscall.ProcAttr{
+		Env:   os.Environ(),
+		Files: []uintptr{null.Fd(), null.Fd(), 2, r.Fd()},
+	})
 	r.Close()
 	if err != nil {
 		w.Close()
@@ -201,33 +204,10 @@ func runCheckpassword(command []string, user, pass string) (bool, error) {
 	w.Write(data) // a program that does not read it simply fails
 	w.Close()
 	clear(data)
-	var status syscall.WaitStatus
-	for {
-		_, err = syscall.Wait4(pid, &status, 0, nil)
-		if err != syscall.EINTR {
-			break
-		}
-	}
+	status, err := pathexec.Wait(pid)
 	switch {
 	case err != nil, status.Signaled():
 		return false, errors.New("checkpassword crashed")
 	}
 	return status.ExitStatus() == 0, nil
-}
-
-// startCheckpassword starts the program with devNull on 0 and 1 and
-// input on 3; like execvp, a name without a slash is looked for in $PATH.
-func startCheckpassword(command []string, devNull, input *os.File) (int, error) {
-	path := command[0]
-	if !strings.Contains(path, "/") {
-		found, err := exec.LookPath(path)
-		if err != nil {
-			return 0, err
-		}
-		path = found
-	}
-	return syscall.ForkExec(path, command, &syscall.ProcAttr{
-		Env:   os.Environ(),
-		Files: []uintptr{devNull.Fd(), devNull.Fd(), 2, input.Fd()},
-	})
 }

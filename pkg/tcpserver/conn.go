@@ -7,7 +7,6 @@ import (
 	"golang.org/x/sys/unix"
 	"io/fs"
 	"net/netip"
-	"os/exec"
 	"strconv"
 	"syscall"
 	"time"
@@ -270,12 +269,4 @@ func (s *Server) run(fd int, ss *session, finished func(end string)) bool {
 		finished(fmt.Sprintf("end %d status %d", pid, uint32(status)))
 	})
 	return true
-}
-
-// unwrapExec turns exec's "not found" into ENOENT for djb's wording.
-func unwrapExec(err error) error {
-	if errors.Is(err, exec.ErrNotFound) {
-		return syscall.ENOENT
-	}
-	return err
 }

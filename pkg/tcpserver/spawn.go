@@ -5,14 +5,14 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/quail-mta/quail/pkg/pathexec"
 )
 
 // reaper collects the exit status of every child, as the original's
@@ -91,15 +91,7 @@ func (r *reaper) ended(pid int, status syscall.WaitStatus) {
 // env as its environment, and returns its pid. Like execvp, a name without
 // a slash is looked for in $PATH each time.
 func spawn(program []string, fd int, env []string) (int, error) {
-	path := program[0]
-	if !strings.Contains(path, "/") {
-		found, err := exec.LookPath(path)
-		if err != nil {
-			return 0, unwrapExec(err)
-		}
-		path = found
-	}
-	return syscall.ForkExec(path, program, &syscall.ProcAttr{
+	return pathexec.Start(program, &syscall.ProcAttr{
 		Env:   env,
 		Files: []uintptr{uintptr(fd), uintptr(fd), 2},
 	})
