@@ -86,7 +86,15 @@ type Answer struct {
 
 // Query asks for records of qtype at name and returns the answers of that
 // type (whatever their owner, so CNAME chains resolved by the server count).
+// A name that does not exist gives an empty list, as one without records.
 func (c *Client) Query(ctx context.Context, name string, qtype uint16) ([]Answer, error) {
+	return c.query(ctx, name, qtype, false)
+}
+
+// query asks the servers in turn, with each timeout in turn, until one
+// answers. noSuchName makes NXDOMAIN a NotFound error rather than an
+// empty list.
+func (c *Client) query(ctx context.Context, name string, qtype uint16, noSuchName bool) ([]Answer, error) {
 	query, id, err := buildQuery(name, qtype)
 	if err != nil {
 		return nil, &Error{Name: name, NotFound: true, Err: err}
@@ -101,6 +109,9 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) ([]Answer
 			if err != nil {
 				last = err
 				continue
+			}
+			if noSuchName && reply[3]&0x0f == 3 {
+				return nil, &Error{Name: name, NotFound: true}
 			}
 			answers, err := parseReply(reply, qtype)
 			if err != nil {

@@ -2,7 +2,6 @@ package resolver
 
 import (
 	"context"
-	"errors"
 	"net/netip"
 	"sort"
 )
@@ -18,38 +17,7 @@ type MX struct {
 // (NXDOMAIN) gives a NotFound error, while an existing name without
 // records of qtype gives an empty list and no error.
 func (c *Client) QueryName(ctx context.Context, name string, qtype uint16) ([]Answer, error) {
-	query, id, err := buildQuery(name, qtype)
-	if err != nil {
-		return nil, &Error{Name: name, NotFound: true, Err: err}
-	}
-	var last error = errors.New("no servers")
-	for _, timeout := range c.Timeouts {
-		for _, server := range c.Servers {
-			if ctx.Err() != nil {
-				return nil, &Error{Name: name, Err: ctx.Err()}
-			}
-			reply, err := exchange(ctx, server, query, id, timeout)
-			if err != nil {
-				last = err
-				continue
-			}
-			if reply[3]&0x0f == 3 {
-				return nil, &Error{Name: name, NotFound: true}
-			}
-			answers, err := parseReply(reply, qtype)
-			if err != nil {
-				var dnsErr *Error
-				if errors.As(err, &dnsErr) {
-					dnsErr.Name = name
-					return nil, dnsErr
-				}
-				last = err
-				continue
-			}
-			return answers, nil
-		}
-	}
-	return nil, &Error{Name: name, Err: last}
+	return c.query(ctx, name, qtype, true)
 }
 
 // MX returns the mail exchangers of name, lowest preference first (ties
