@@ -169,20 +169,23 @@ func Reply(err error, qp int, now time.Time) string {
 }
 
 // length reads a length prefix within the bytes left, byte by byte so
-// that it stops exactly where qmail-qmqpd would. As there, no digits
-// before the ':' mean 0.
-func (r *request) length() (int, error) {
+// that it stops exactly where qmail-qmqpd would.
+func (r *request) length() (int, error) { return ReadLength(r.byte) }
+
+// ReadLength is qmail's getlen, shared by the QMQP and QMTP servers: the
+// digits of a netstring length up to its ':', read one byte at a time from
+// next. As there, no digits before the ':' mean 0; where qmail would make
+// a number of any byte, quail calls a non-digit a protocol violation.
+func ReadLength(next func() (byte, error)) (int, error) {
 	n := 0
 	for {
-		c, err := r.byte()
+		c, err := next()
 		if err != nil {
 			return 0, err
 		}
 		if c == ':' {
 			return n, nil
 		}
-		// qmail would make a number of any byte; quail calls it a
-		// protocol violation.
 		if c < '0' || c > '9' {
 			return 0, ErrProtocol
 		}

@@ -123,25 +123,7 @@ func (ss *session) byte() (byte, error) {
 }
 
 // length reads a netstring length prefix, qmail's getlen.
-func (ss *session) length() (int, error) {
-	n := 0
-	for {
-		c, err := ss.byte()
-		if err != nil {
-			return 0, err
-		}
-		if c == ':' {
-			return n, nil
-		}
-		if c < '0' || c > '9' {
-			return 0, ErrProtocol
-		}
-		if n > netstring.MaxLen {
-			return 0, ErrResources
-		}
-		n = n*10 + int(c-'0')
-	}
-}
+func (ss *session) length() (int, error) { return qmqp.ReadLength(ss.byte) }
 
 func (ss *session) comma() error {
 	c, err := ss.byte()
