@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/quail-mta/quail/pkg/headerbody"
-	"github.com/quail-mta/quail/pkg/send"
+	"github.com/quail-mta/quail/pkg/rfc822"
 )
 
 // ParseError is a Notice-Requested-Upon-Delivery-To field that cannot be
@@ -48,7 +48,7 @@ func Notice(msg io.Reader, target, returnPath string) ([]byte, error) {
 	if !wanted || returnPath == "" || returnPath == "#@[]" {
 		return nil, nil
 	}
-	quoted := send.QuoteAddress(returnPath)
+	quoted := rfc822.QuoteAddress(returnPath)
 	var b strings.Builder
 	b.WriteString("From: DELIVERY NOTICE SYSTEM <" + quoted + ">\n")
 	b.WriteString("To: <" + quoted + ">\n")

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/quail-mta/quail/pkg/control"
-	"github.com/quail-mta/quail/pkg/send"
+	"github.com/quail-mta/quail/pkg/rfc822"
 	"github.com/quail-mta/quail/pkg/tcpto"
 )
 
@@ -175,7 +175,7 @@ func mangle(addr string) string {
 	if !strings.Contains(addr, "@") {
 		return addr
 	}
-	return send.QuoteAddress(addr)
+	return rfc822.QuoteAddress(addr)
 }
 
 // find looks up the addresses to try and drops those at or above the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/quail-mta/quail/pkg/date822"
 	"github.com/quail-mta/quail/pkg/qmailq"
+	"github.com/quail-mta/quail/pkg/rfc822"
 )
 
 // addBounce appends a permanent failure to bounce/<id>, before the
@@ -142,8 +143,8 @@ func (s *Sender) injectBounce(id uint64) bool {
 func bounceHead(c *Controls, recip string, double bool) string {
 	var b strings.Builder
 	b.WriteString("Date: " + date822.UTC(time.Now()) + "\n")
-	b.WriteString("From: " + QuoteAddress(c.BounceFrom+"@"+c.BounceHost) + "\n")
-	b.WriteString("To: " + QuoteAddress(recip) + "\n")
+	b.WriteString("From: " + rfc822.QuoteAddress(c.BounceFrom+"@"+c.BounceHost) + "\n")
+	b.WriteString("To: " + rfc822.QuoteAddress(recip) + "\n")
 	b.WriteString("Subject: failure notice\n\n")
 	b.WriteString("Hi. This is the qmail-send program at " + c.BounceHost + ".\n")
 	if double {
@@ -159,7 +160,7 @@ func bounceSeparator(sender string) string {
 	if sender == "" {
 		return "--- Below this line is the original bounce.\n\nReturn-Path: <>\n"
 	}
-	return "--- Below this line is a copy of the message.\n\nReturn-Path: <" + QuoteAddress(sender) + ">\n"
+	return "--- Below this line is a copy of the message.\n\nReturn-Path: <" + rfc822.QuoteAddress(sender) + ">\n"
 }
 
 // queueMessage runs qmail-queue with text and a one-recipient envelope and
@@ -175,44 +176,4 @@ func (s *Sender) queueMessage(text io.Reader, sender, recip string) (int, error)
 	q.From(sender)
 	q.To(recip)
 	return q.Pid(), q.Close()
-}
-
-// QuoteAddress quotes an address's local part as qmail does when it
-// must: empty, with an unusual byte, a leading or trailing dot, or "..".
-func QuoteAddress(addr string) string {
-	at := strings.LastIndexByte(addr, '@')
-	local, domain := addr, ""
-	if at >= 0 {
-		local, domain = addr[:at], addr[at:]
-	}
-	if !needsQuotes(local) {
-		return addr
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(local); i++ {
-		switch c := local[i]; c {
-		case '\r', '\n', '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String() + domain
-}
-
-func needsQuotes(local string) bool {
-	if local == "" || local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
-		return true
-	}
-	for i := 0; i < len(local); i++ {
-		c := local[i]
-		if c >= 128 || !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			strings.IndexByte("!#$%&'*+-/=?^_`{|}~.", c) >= 0) {
-			return true
-		}
-	}
-	return false
 }

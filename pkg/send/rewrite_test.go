@@ -82,21 +82,3 @@ func TestParagraph(t *testing.T) {
 		}
 	}
 }
-
-func TestQuoteAddress(t *testing.T) {
-	for in, want := range map[string]string{
-		"joe@example.com":   "joe@example.com",
-		"MAILER-DAEMON@x":   "MAILER-DAEMON@x",
-		"john smith@x":      `"john smith"@x`,
-		`a"b@x`:             `"a\"b"@x`,
-		".joe@x":            `".joe"@x`,
-		"a..b@x":            `"a..b"@x`,
-		"@x":                `""@x`,
-		"#@[]":              "#@[]",
-		"doublebounce@host": "doublebounce@host",
-	} {
-		if got := QuoteAddress(in); got != want {
-			t.Errorf("QuoteAddress(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
