@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/quail-mta/quail/pkg/djberr"
+	"github.com/quail-mta/quail/pkg/maildir"
 	"github.com/quail-mta/quail/pkg/maildirwatch"
 )
 
@@ -28,7 +29,7 @@ func main() {
 	}
 	for {
 		err := maildirwatch.Screen(os.Stdout, ".", time.Now())
-		var scan *maildirwatch.ScanError
+		var scan *maildir.ScanError
 		switch {
 		case errors.As(err, &scan), errors.Is(err, maildirwatch.ErrRead):
 			fatal(err.Error())

@@ -143,10 +143,20 @@ func (e *ScanError) Unwrap() error { return e.Err }
 
 // Scan lists the messages in dir/new and dir/cur, skipping names that
 // start with a dot and files modified in the current second or later
-// (they may still be arriving), oldest first.
+// (they may still be arriving), oldest first (by name within a second).
 func Scan(dir string, now time.Time) ([]Message, error) {
+	return scan(dir, now, "new", "cur")
+}
+
+// ScanNew lists the messages in dir/new alone, as Scan does: what
+// maildirwatch shows.
+func ScanNew(dir string, now time.Time) ([]Message, error) {
+	return scan(dir, now, "new")
+}
+
+func scan(dir string, now time.Time, subs ...string) ([]Message, error) {
 	var msgs []Message
-	for _, sub := range []string{"new", "cur"} {
+	for _, sub := range subs {
 		entries, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
 			return nil, &ScanError{Text: "unable to scan $MAILDIR/" + sub + ": ", Err: err}
@@ -163,7 +173,12 @@ func Scan(dir string, now time.Time) ([]Message, error) {
 			msgs = append(msgs, Message{Name: name, Mtime: time.Unix(fi.ModTime().Unix(), 0)})
 		}
 	}
-	sort.SliceStable(msgs, func(i, j int) bool { return msgs[i].Mtime.Before(msgs[j].Mtime) })
+	sort.Slice(msgs, func(i, j int) bool {
+		if !msgs[i].Mtime.Equal(msgs[j].Mtime) {
+			return msgs[i].Mtime.Before(msgs[j].Mtime)
+		}
+		return msgs[i].Name < msgs[j].Name
+	})
 	return msgs, nil
 }
 

@@ -75,6 +75,8 @@ func TestScanAndClean(t *testing.T) {
 	now := time.Now()
 	files := map[string]time.Duration{
 		"new/b":     -2 * time.Hour,
+		"new/c":     -2 * time.Hour,
+		"cur/z:2,":  -2 * time.Hour,
 		"cur/a:2,S": -3 * time.Hour,
 		"new/.x":    -4 * time.Hour,
 		"new/fresh": time.Minute,
@@ -90,8 +92,11 @@ func TestScanAndClean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(msgs) != 2 || msgs[0].Name != "cur/a:2,S" || msgs[1].Name != "new/b" {
-		t.Errorf("Scan: %v, want cur/a:2,S then new/b", msgs)
+	if names := messageNames(msgs); names != "cur/a:2,S cur/z:2, new/b new/c" {
+		t.Errorf("Scan: %s, want the oldest first, by name within a second", names)
+	}
+	if msgs, err := ScanNew(dir, now); err != nil || messageNames(msgs) != "new/b new/c" {
+		t.Errorf("ScanNew: %s, %v; want new/b new/c", messageNames(msgs), err)
 	}
 	Clean(dir, now)
 	if _, err := os.Stat(filepath.Join(dir, "tmp", "old")); !os.IsNotExist(err) {
@@ -100,8 +105,7 @@ func TestScanAndClean(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "tmp", "young")); err != nil {
 		t.Error("Clean removed a recent tmp file")
 	}
-	os.Remove(filepath.Join(dir, "cur", "a:2,S"))
-	os.Remove(filepath.Join(dir, "cur"))
+	os.RemoveAll(filepath.Join(dir, "cur"))
 	var serr *ScanError
 	if _, err := Scan(dir, now); !errors.As(err, &serr) || serr.Error() != "unable to scan $MAILDIR/cur: file does not exist" {
 		t.Errorf("no cur/: %v", err)
@@ -125,4 +129,12 @@ func BenchmarkDeliver(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func messageNames(msgs []Message) string {
+	var names []string
+	for _, m := range msgs {
+		names = append(names, m.Name)
+	}
+	return strings.Join(names, " ")
 }

@@ -11,19 +11,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
-	"github.com/quail-mta/quail/pkg/djberr"
 	"github.com/quail-mta/quail/pkg/headerbody"
+	"github.com/quail-mta/quail/pkg/maildir"
 )
 
 // Interval is how long maildirwatch waits between screens.
 const Interval = 30 * time.Second
-
-// tmpLifetime is how long a file may sit unread in tmp/ before a reader
-// removes it (maildir(5): 36 hours).
-const tmpLifetime = 36 * time.Hour
 
 // textLimit is how much of the subject and body is shown.
 const textLimit = 158
@@ -31,73 +26,14 @@ const textLimit = 158
 // ClearScreen is the escape sequence written before each screen.
 const ClearScreen = "\033[;H\033[;J"
 
-// Clean removes files in dir/tmp not accessed for 36 hours, ignoring
-// errors as qmail does.
-func Clean(dir string, now time.Time) {
-	entries, err := os.ReadDir(filepath.Join(dir, "tmp"))
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if e.Name()[0] == '.' {
-			continue
-		}
-		path := filepath.Join(dir, "tmp", e.Name())
-		if at, ok := accessTime(path); ok && now.Sub(at) > tmpLifetime {
-			os.Remove(path)
-		}
-	}
-}
-
-// ScanError is a new/ directory that cannot be read.
-type ScanError struct{ Err error }
-
-func (e *ScanError) Error() string { return "unable to scan $MAILDIR/new: " + djberr.Text(e.Err) }
-
-// New lists the files in dir/new, oldest first, leaving out names
-// starting with '.' and files modified at or after now (they may still
-// be arriving out of order).
-func New(dir string, now time.Time) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(dir, "new"))
-	if err != nil {
-		return nil, &ScanError{Err: err}
-	}
-	type file struct {
-		name  string
-		mtime int64
-	}
-	var files []file
-	for _, e := range entries {
-		if e.Name()[0] == '.' {
-			continue
-		}
-		info, err := os.Stat(filepath.Join(dir, "new", e.Name()))
-		if err != nil || info.ModTime().Unix() >= now.Unix() {
-			continue
-		}
-		files = append(files, file{"new/" + e.Name(), info.ModTime().Unix()})
-	}
-	sort.SliceStable(files, func(i, j int) bool {
-		if files[i].mtime != files[j].mtime {
-			return files[i].mtime < files[j].mtime
-		}
-		return files[i].name < files[j].name
-	})
-	names := make([]string, len(files))
-	for i, f := range files {
-		names[i] = f.name
-	}
-	return names, nil
-}
-
 // ErrRead is a new message that cannot be read.
 var ErrRead = errors.New("trouble reading new message")
 
 // Screen writes one screen for dir: it cleans tmp/, lists new/ and
 // writes the summary of each message it can open.
 func Screen(w io.Writer, dir string, now time.Time) error {
-	Clean(dir, now)
-	names, err := New(dir, now)
+	maildir.Clean(dir, now)
+	msgs, err := maildir.ScanNew(dir, now)
 	if err != nil {
 		return err
 	}
@@ -106,8 +42,8 @@ func Screen(w io.Writer, dir string, now time.Time) error {
 	if err := out.Flush(); err != nil {
 		return err
 	}
-	for _, name := range names {
-		f, err := os.Open(filepath.Join(dir, name))
+	for _, m := range msgs {
+		f, err := os.Open(filepath.Join(dir, m.Name))
 		if err != nil {
 			continue
 		}

@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/quail-mta/quail/pkg/maildir"
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-// maildir makes a maildir with files in new/ written age ago.
-func maildir(t *testing.T, files map[string]time.Duration, contents map[string]string) string {
+// makeMaildir makes a maildir with files in new/ written age ago.
+func makeMaildir(t *testing.T, files map[string]time.Duration, contents map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, sub := range []string{"tmp", "new", "cur"} {
@@ -39,7 +41,7 @@ var Example = ClearScreen +
 	"FROM <x?y> TO <m?e>\n\033[1mFrom: x/ (folded)\033[0m\n" + "s//" + strings.Repeat("b", 155) + "\n\n"
 
 func TestScreen(t *testing.T) {
-	dir := maildir(t, map[string]time.Duration{
+	dir := makeMaildir(t, map[string]time.Duration{
 		"new/2.msg":  time.Hour,
 		"new/1.msg":  2 * time.Hour,
 		"new/3.msg":  time.Minute,
@@ -71,11 +73,11 @@ func TestScreen(t *testing.T) {
 func TestScreenErrors(t *testing.T) {
 	var out bytes.Buffer
 	err := Screen(&out, t.TempDir(), now)
-	var scan *ScanError
+	var scan *maildir.ScanError
 	if !errors.As(err, &scan) || scan.Error() != "unable to scan $MAILDIR/new: file does not exist" || out.Len() != 0 {
 		t.Fatalf("%v, wrote %q", err, out.String())
 	}
-	dir := maildir(t, map[string]time.Duration{"new/1": time.Hour}, nil)
+	dir := makeMaildir(t, map[string]time.Duration{"new/1": time.Hour}, nil)
 	os.Remove(filepath.Join(dir, "new/1"))
 	os.Mkdir(filepath.Join(dir, "new/1"), 0o700)
 	os.Chtimes(filepath.Join(dir, "new/1"), now.Add(-time.Hour), now.Add(-time.Hour))
