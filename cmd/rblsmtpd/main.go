@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/quail-mta/quail/pkg/pathexec"
 	"github.com/quail-mta/quail/pkg/rblsmtpd"
 	"github.com/quail-mta/quail/pkg/resolver"
+	"github.com/quail-mta/quail/pkg/sgetopt"
 )
 
 const usage = "rblsmtpd: usage: rblsmtpd [ -b ] [ -R ] [ -t timeout ] [ -r base ] [ -a base ] smtpd [ arg ... ]"
@@ -69,7 +69,10 @@ func parseArgs(c *rblsmtpd.Checker, argv []string) (time.Duration, []string) {
 	fs.VarP(option(c.RBL), "opt-r", "r", "")
 	fs.VarP(option(c.AntiRBL), "opt-a", "a", "")
 	if err := fs.Parse(argv); err != nil {
-		die(100, optionError(err)+usage)
+		if msg := sgetopt.FromPflag("rblsmtpd", err); msg != "" {
+			die(100, msg+"\n"+usage)
+		}
+		die(100, usage)
 	}
 	return timeout, fs.Args()
 }
@@ -85,22 +88,6 @@ func seconds(s string) time.Duration {
 		n = 1 << 32
 	}
 	return time.Duration(n) * time.Second
-}
-
-var (
-	unknownFlag = regexp.MustCompile(`unknown shorthand flag: '(.)'`)
-	needsArg    = regexp.MustCompile(`needs an argument: '(.)'`)
-)
-
-// optionError words a flag error as djb's getopt does, with its newline.
-func optionError(err error) string {
-	if m := unknownFlag.FindStringSubmatch(err.Error()); m != nil {
-		return "rblsmtpd: illegal option -- " + m[1] + "\n"
-	}
-	if m := needsArg.FindStringSubmatch(err.Error()); m != nil {
-		return "rblsmtpd: option requires an argument -- " + m[1] + "\n"
-	}
-	return ""
 }
 
 func die(code int, msg string) {

@@ -82,6 +82,7 @@ func TestAsOriginal(t *testing.T) {
 		{"RBLSMTPD -text", []string{"RBLSMTPD=-go away for good", "TCPREMOTEIP=10.0.0.1"}, nil, "553 go away for good"},
 		{"-t 0", listed, []string{"-t0", "-r", "bl.test"}, "451 Listed"},
 		{"bad option", listed, []string{"-x"}, ""},
+		{"option without its argument", listed, []string{"-r"}, ""},
 		{"no program", listed, []string{"-r", "bl.test", "--"}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) { compare(t, ref, bin, dnsIP, c.name, c.env, c.args, c.want) })

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"regexp"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/quail-mta/quail/pkg/sgetopt"
 	"github.com/quail-mta/quail/pkg/tcpclient"
 )
 
@@ -69,7 +69,7 @@ func parseArgs(argv []string) (tcpclient.Options, []string) {
 		return nil
 	})
 	if err := fs.Parse(argv); err != nil {
-		if msg := optionError(err); msg != "" {
+		if msg := sgetopt.FromPflag("tcpclient", err); msg != "" {
 			die(tcpclient.Errors, 100, msg+"\n"+usage)
 		}
 		die(tcpclient.Errors, 100, usage)
@@ -78,20 +78,3 @@ func parseArgs(argv []string) (tcpclient.Options, []string) {
 }
 
 var errBadAddress = fmt.Errorf("bad address")
-
-var (
-	unknownFlag = regexp.MustCompile(`unknown shorthand flag: '(.)'`)
-	needsArg    = regexp.MustCompile(`needs an argument: '(.)'`)
-)
-
-// optionError words a flag error as djb's getopt does; a bad -i address
-// gets the usage line alone.
-func optionError(err error) string {
-	if m := unknownFlag.FindStringSubmatch(err.Error()); m != nil {
-		return "tcpclient: illegal option -- " + m[1]
-	}
-	if m := needsArg.FindStringSubmatch(err.Error()); m != nil {
-		return "tcpclient: option requires an argument -- " + m[1]
-	}
-	return ""
-}

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/quail-mta/quail/pkg/sgetopt"
 	"github.com/quail-mta/quail/pkg/tcpserver"
 )
 
@@ -82,7 +81,11 @@ func parseArgs(argv []string) (tcpserver.Options, ids, []string) {
 	fs.VarP(localName{&o}, "opt-l", "l", "")
 	fs.StringVarP(&o.Interface, "opt-I", "I", "", "")
 	if err := fs.Parse(argv); err != nil {
-		die(100, optionError(err)+"\n"+usage)
+		msg := sgetopt.FromPflag("tcpserver", err)
+		if msg == "" {
+			msg = "tcpserver: " + err.Error()
+		}
+		die(100, msg+"\n"+usage)
 	}
 	o.Limit, o.Backlog, o.Timeout = int(limit), int(backlog), time.Duration(timeout)*time.Second
 	id.uid, id.gid = uid, gid
@@ -117,19 +120,3 @@ func (l localName) Set(s string) error {
 }
 func (l localName) String() string { return "" }
 func (l localName) Type() string   { return "string" }
-
-var (
-	unknownFlag = regexp.MustCompile(`unknown shorthand flag: '(.)'`)
-	needsArg    = regexp.MustCompile(`needs an argument: '(.)'`)
-)
-
-// optionError words a flag error as djb's getopt does.
-func optionError(err error) string {
-	if m := unknownFlag.FindStringSubmatch(err.Error()); m != nil {
-		return "tcpserver: illegal option -- " + m[1]
-	}
-	if m := needsArg.FindStringSubmatch(err.Error()); m != nil {
-		return "tcpserver: option requires an argument -- " + m[1]
-	}
-	return fmt.Sprintf("tcpserver: %v", err)
-}

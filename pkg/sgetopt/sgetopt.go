@@ -9,6 +9,7 @@ package sgetopt
 import (
 	"io"
 	"path/filepath"
+	"strings"
 )
 
 // Parser walks the options of one argument list.
@@ -78,7 +79,7 @@ func (p *Parser) Next() int {
 			p.Pos = 0
 			if p.Arg == "" {
 				if p.Index >= len(p.Args) {
-					p.problem("option requires an argument", c)
+					p.problem(needsArg, c)
 					return '?'
 				}
 				p.Arg = p.Args[p.Index]
@@ -87,14 +88,40 @@ func (p *Parser) Next() int {
 		}
 		return int(c)
 	}
-	p.problem("illegal option", c)
+	p.problem(illegal, c)
 	return '?'
 }
 
+const (
+	illegal  = "illegal option"
+	needsArg = "option requires an argument"
+)
+
 func (p *Parser) problem(what string, c byte) {
 	if p.Err != nil {
-		io.WriteString(p.Err, p.Prog+": "+what+" -- "+string(c)+"\n")
+		io.WriteString(p.Err, message(p.Prog, what, c)+"\n")
 	}
+}
+
+func message(prog, what string, c byte) string {
+	return prog + ": " + what + " -- " + string(c)
+}
+
+// FromPflag words an error from github.com/spf13/pflag's parsing of
+// single-letter options as sgetopt words it, for the programs that parse
+// with pflag: "prog: illegal option -- x" or "prog: option requires an
+// argument -- x" (no newline). Any other error gives "".
+func FromPflag(prog string, err error) string {
+	for _, m := range []struct{ pflag, what string }{
+		{"unknown shorthand flag: '", illegal},
+		{"needs an argument: '", needsArg},
+	} {
+		_, rest, found := strings.Cut(err.Error(), m.pflag)
+		if found && len(rest) >= 2 && rest[1] == '\'' {
+			return message(prog, m.what, rest[0])
+		}
+	}
+	return ""
 }
 
 // Rest returns the arguments after the options.

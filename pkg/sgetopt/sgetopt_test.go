@@ -2,8 +2,11 @@ package sgetopt
 
 import (
 	"bytes"
+	"io"
 	"reflect"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 func TestParser(t *testing.T) {
@@ -43,6 +46,33 @@ func TestParser(t *testing.T) {
 		}
 		if tt.stderr == "" && !reflect.DeepEqual(p.Rest(), tt.rest) && !(len(p.Rest()) == 0 && len(tt.rest) == 0) {
 			t.Errorf("%q: rest %q, want %q", tt.argv, p.Rest(), tt.rest)
+		}
+	}
+}
+
+// TestFromPflag words pflag's own errors, so a change in pflag's wording
+// fails here rather than in a usage message.
+func TestFromPflag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-z"}, "prog: illegal option -- z"},
+		{[]string{"-az"}, "prog: illegal option -- z"},
+		{[]string{"-c"}, "prog: option requires an argument -- c"},
+		{[]string{"-a", "-c"}, "prog: option requires an argument -- c"},
+		{[]string{"--long"}, ""},
+	} {
+		fs := pflag.NewFlagSet("prog", pflag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		fs.BoolP("opt-a", "a", false, "")
+		fs.StringP("opt-c", "c", "", "")
+		err := fs.Parse(tc.args)
+		if err == nil {
+			t.Fatalf("%q: no error", tc.args)
+		}
+		if got := FromPflag("prog", err); got != tc.want {
+			t.Errorf("%q: %q gives %q, want %q", tc.args, err, got, tc.want)
 		}
 	}
 }
