@@ -5,6 +5,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestStartAndWait(t *testing.T) {
@@ -20,6 +21,8 @@ func TestStartAndWait(t *testing.T) {
 	}{
 		{[]string{"true"}, 0}, // found in $PATH, as execvp would
 		{[]string{"/bin/sh", "-c", "exit 7"}, 7},
+		{[]string{"/bin/sh", "-c", "sleep 0.2; exit 3"}, 3}, // Wait before the end
+		{[]string{"/bin/sh", "-c", "kill $$"}, -1},          // a signal: no exit code
 	} {
 		pid, err := Start(c.argv, attr)
 		if err != nil {
@@ -29,6 +32,20 @@ func TestStartAndWait(t *testing.T) {
 		if err != nil || status.ExitStatus() != c.code {
 			t.Errorf("%q: status %v, %v; want exit %d", c.argv, status, err, c.code)
 		}
+	}
+	pid, err := Start([]string{"/bin/sh", "-c", "exit 5"}, attr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // ended (a zombie) before Wait
+	if status, err := Wait(pid); err != nil || status.ExitStatus() != 5 {
+		t.Errorf("a child ended before Wait: status %v, %v; want exit 5", status, err)
+	}
+	if _, err := Wait(pid); !errors.Is(err, syscall.ECHILD) {
+		t.Errorf("Wait again: %v, want ECHILD", err)
+	}
+	if _, err, polled := waitPolled(os.Getpid()); !polled || !errors.Is(err, syscall.ECHILD) {
+		t.Errorf("waitPolled(own pid): polled %v, %v; want a pidfd and ECHILD", polled, err)
 	}
 	t.Setenv("PATH", "/nonexistent")
 	if _, err := Start([]string{"true"}, attr); !errors.Is(err, syscall.ENOENT) {
