@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"os/exec"
 	"strconv"
 
 	"github.com/quail-mta/quail/pkg/qmailq"
@@ -118,9 +117,8 @@ func (p Params) requeue(fatal, sender string, recipients []string) (int, string)
 	if err != nil {
 		// qmail forks first and its child fails to exec: that is
 		// reported as the queue's own failure
-		var ee *exec.Error
 		var pe *fs.PathError
-		if errors.As(err, &ee) || errors.As(err, &pe) {
+		if errors.As(err, &pe) {
 			return p.die(111, fatal, "unable to exec qq (#4.3.0)"), ""
 		}
 		return p.die(111, fatal, "unable to fork: ", errText(err)), ""

@@ -10,11 +10,11 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"syscall"
 	"time"
 
 	"github.com/quail-mta/quail/pkg/djberr"
+	"github.com/quail-mta/quail/pkg/pathexec"
 	"github.com/quail-mta/quail/pkg/qmailq"
 )
 
@@ -23,8 +23,8 @@ type Params struct {
 	Args   []string // argv, argv[0] included
 	Env    func(string) (string, bool)
 	Stdin  *os.File
-	Stdout io.Writer
-	Stderr io.Writer
+	Stdout *os.File // files, not writers: children write to them directly
+	Stderr *os.File
 	Queue  string // the queue program for forward and condredirect
 	Home   string // the qmail home, for datemail and mailsubj
 	Now    time.Time
@@ -45,19 +45,10 @@ func (p Params) die(code int, parts ...string) int {
 	return code
 }
 
-// errno turns an error from starting a program into the errno execvp
-// would have set.
-func errno(err error) error {
-	if errors.Is(err, exec.ErrNotFound) {
-		return syscall.ENOENT
-	}
-	return err
-}
-
 // temporary is djb's error_temp: errors worth trying again.
 func temporary(err error) bool {
 	var e syscall.Errno
-	if !errors.As(errno(err), &e) {
+	if !errors.As(err, &e) {
 		return false
 	}
 	switch e {
@@ -83,31 +74,36 @@ type childStatus struct {
 // for a temporary error and 100 otherwise, as qmail's child does after a
 // failed execvp.
 func (p Params) runChild(argv []string) (childStatus, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.Stdin, p.Stdout, p.Stderr
-	if err := cmd.Start(); err != nil {
+	pid, err := p.start(argv, p.Stdin)
+	if err != nil {
 		if temporary(err) {
 			return childStatus{code: 111}, nil
 		}
 		return childStatus{code: 100}, nil
 	}
-	return wait(cmd)
+	return wait(pid)
 }
 
-func wait(cmd *exec.Cmd) (childStatus, error) {
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return childStatus{crashed: true}, nil
-		}
-		return childStatus{code: ee.ExitCode()}, nil
-	}
-	if err != nil {
+// start starts argv with stdin and the program's stdout and stderr, in
+// this process's environment; a name without a slash is looked for in
+// $PATH, as execvp does.
+func (p Params) start(argv []string, stdin *os.File) (int, error) {
+	return pathexec.Start(argv, &syscall.ProcAttr{
+		Env:   os.Environ(),
+		Files: []uintptr{stdin.Fd(), p.Stdout.Fd(), p.Stderr.Fd()},
+	})
+}
+
+func wait(pid int) (childStatus, error) {
+	status, err := pathexec.Wait(pid)
+	switch {
+	case err != nil:
 		return childStatus{}, err
+	case status.Signaled():
+		return childStatus{crashed: true}, nil
 	}
-	return childStatus{}, nil
+	return childStatus{code: status.ExitStatus()}, nil
 }
 
 // errText is the djb wording of an error.
-func errText(err error) string { return djberr.Text(errno(err)) }
+func errText(err error) string { return djberr.Text(err) }

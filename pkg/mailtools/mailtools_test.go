@@ -3,6 +3,7 @@ package mailtools
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,10 +34,25 @@ func (tt *tool) run(t *testing.T, f func(Params) int) int {
 		t.Fatal(err)
 	}
 	defer stdin.Close()
-	p := Params{Args: tt.args, Stdin: stdin, Stdout: &tt.stdout, Stderr: &tt.stderr,
+	stdout, stderr := outputFile(t, "stdout"), outputFile(t, "stderr")
+	p := Params{Args: tt.args, Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		Queue: tt.queue, Home: tt.home, Now: time.Date(2026, 11, 5, 1, 33, 2, 0, time.UTC),
 		Env: func(name string) (string, bool) { v, ok := tt.env[name]; return v, ok }}
-	return f(p)
+	code := f(p)
+	tt.stdout.ReadFrom(io.NewSectionReader(stdout, 0, 1<<30))
+	tt.stderr.ReadFrom(io.NewSectionReader(stderr, 0, 1<<30))
+	return code
+}
+
+// outputFile is a file for a tool's output, which its children write to
+// as well.
+func outputFile(t *testing.T, name string) *os.File {
+	f, err := os.Create(filepath.Join(t.TempDir(), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
 
 func script(t *testing.T, dir, name, text string) string {

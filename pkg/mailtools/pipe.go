@@ -3,7 +3,7 @@ package mailtools
 import (
 	"bufio"
 	"io"
-	"os/exec"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -15,13 +15,14 @@ import (
 // (feed flushes w), and returns the child's exit code, as predate and
 // preline do. tempExec: a program that cannot be run is a temporary error.
 func (p Params) pipeTo(fatal string, argv []string, tempExec bool, feed func(w *bufio.Writer) error) int {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdout, cmd.Stderr = p.Stdout, p.Stderr
-	in, err := cmd.StdinPipe()
+	childStdin, in, err := os.Pipe()
 	if err != nil {
 		return p.die(111, fatal, "unable to create pipe: ", errText(err))
 	}
-	if err := cmd.Start(); err != nil {
+	pid, err := p.start(argv, childStdin)
+	childStdin.Close()
+	if err != nil {
+		in.Close()
 		code := 111
 		if !tempExec && !temporary(err) {
 			code = 100
@@ -31,7 +32,7 @@ func (p Params) pipeTo(fatal string, argv []string, tempExec bool, feed func(w *
 	w := bufio.NewWriter(in)
 	feedErr := feed(w)
 	in.Close()
-	st, err := wait(cmd)
+	st, err := wait(pid)
 	if feedErr != nil {
 		return p.die(111, fatal, "unable to copy input: ", errText(feedErr))
 	}
