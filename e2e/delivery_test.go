@@ -122,15 +122,15 @@ func TestRemoteDeliveries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.waitFor("delivery to good.test", time.Minute, func() bool { return len(good.messages()) == 1 })
-	if m := good.messages()[0]; !strings.Contains(m, "to someone@good.test\r\n") || !strings.Contains(m, "Received: ") {
+	s.waitFor("delivery to good.test", time.Minute, func() bool { return len(good.Messages()) == 1 })
+	if m := good.Messages()[0]; !strings.Contains(m, "to someone@good.test\r\n") || !strings.Contains(m, "Received: ") {
 		t.Errorf("good.test got:\n%s", m)
 	}
 	s.waitFor("the first, deferred, attempt at flaky.test", time.Minute, func() bool {
 		return strings.Contains(s.sendLog.String(), "deferral: ")
 	})
 	s.send.Process.Signal(syscall.SIGALRM) // retry now
-	s.waitFor("the retry at flaky.test", time.Minute, func() bool { return len(flaky.messages()) == 1 })
+	s.waitFor("the retry at flaky.test", time.Minute, func() bool { return len(flaky.Messages()) == 1 })
 	s.waitFor("the bounce from bad.test", time.Minute, func() bool { return len(maildir(s.homeFile("alice", "Maildir"))) == 1 })
 	if b := maildir(s.homeFile("alice", "Maildir"))[0]; !strings.Contains(b, "<someone@bad.test>:") || !strings.Contains(b, "550 no such user") {
 		t.Errorf("bounce for bad.test:\n%s", b)

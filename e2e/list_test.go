@@ -87,11 +87,11 @@ func TestMailingListRelaysOnlyForLocalSenders(t *testing.T) {
 	if err := s.mail("poster@outside.test", []string{"test@e2e.test"}, "From: poster@outside.test\nSubject: news\n\nlist post\n"); err != nil {
 		t.Fatal(err)
 	}
-	s.waitFor("the list's copy at the outside subscriber", time.Minute, func() bool { return len(outside.messages()) == 1 })
-	if from := outside.senders()[0]; from != "<test-owner@e2e.test>" {
+	s.waitFor("the list's copy at the outside subscriber", time.Minute, func() bool { return len(outside.Messages()) == 1 })
+	if from := outside.Senders()[0]; from != "<test-owner@e2e.test>" {
 		t.Errorf("envelope sender at the outside subscriber: %s", from)
 	}
-	copyOut := outside.messages()[0]
+	copyOut := outside.Messages()[0]
 	for _, want := range []string{"Precedence: list\r\n", "List-Id: <test.e2e.test>\r\n", "Subject: news\r\n", "list post\r\n"} {
 		if !strings.Contains(copyOut, want) {
 			t.Errorf("outside copy lacks %q:\n%s", want, copyOut)

@@ -14,21 +14,25 @@ import (
 )
 
 // Server is a scriptable SMTP server on loopback. Each command's reply
-// comes from Reply (keyed by verb, or by "RCPT <addr>" for one recipient)
-// or a sensible default; "DROP" as a reply closes the connection instead.
+// comes from Reply (keyed by verb, or by "RCPT <addr>" for one recipient),
+// for RCPT from RcptReplies, or a sensible default; "DROP" as a reply
+// closes the connection instead.
 type Server struct {
-	Addr    string
-	Port    int
-	Greet   string
-	Reply   map[string]string
-	Delay   time.Duration // before the greeting
-	TLS     *tls.Config   // offer STARTTLS when set
-	mu      sync.Mutex
-	log     []string // commands received
-	bodies  []string // message bodies received, raw
-	usedTLS []bool   // per message: whether it came over TLS
-	ended   chan struct{}
-	conns   int
+	Addr        string
+	Port        int
+	Greet       string
+	Reply       map[string]string
+	RcptReplies []string      // RCPT's replies in turn, the last repeating
+	Delay       time.Duration // before the greeting
+	TLS         *tls.Config   // offer STARTTLS when set
+	mu          sync.Mutex
+	log         []string // commands received
+	bodies      []string // message bodies received, raw
+	senders     []string // and their MAIL FROM arguments
+	usedTLS     []bool   // per message: whether it came over TLS
+	rcpts       int      // RCPT commands answered from RcptReplies
+	ended       chan struct{}
+	conns       int
 }
 
 // Conns returns how many connections were accepted.
@@ -57,6 +61,12 @@ func Start(t testing.TB, network, addr string, s *Server) *Server {
 	if err != nil {
 		t.Skipf("cannot listen on %s %s: %v", network, addr, err)
 	}
+	return Serve(t, ln, s)
+}
+
+// Serve serves on ln, a listener made elsewhere (in a network namespace,
+// say), until the test ends.
+func Serve(t testing.TB, ln net.Listener, s *Server) *Server {
 	s.Addr = ln.Addr().String()
 	s.ended = make(chan struct{}, 1000)
 	s.Port = ln.Addr().(*net.TCPAddr).Port
@@ -87,6 +97,15 @@ func (s *Server) reply(key string) (string, bool) {
 	return r, ok
 }
 
+// rcptReply is the next of RcptReplies.
+func (s *Server) rcptReply() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	reply := s.RcptReplies[min(s.rcpts, len(s.RcptReplies)-1)]
+	s.rcpts++
+	return reply
+}
+
 func (s *Server) note(line string) {
 	s.mu.Lock()
 	s.log = append(s.log, line)
@@ -105,6 +124,13 @@ func (s *Server) Messages() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.bodies...)
+}
+
+// Senders returns the MAIL FROM argument of each message received.
+func (s *Server) Senders() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.senders...)
 }
 
 func (s *Server) serve(conn net.Conn, done chan struct{}) {
@@ -135,6 +161,7 @@ func (s *Server) serve(conn net.Conn, done chan struct{}) {
 		return
 	}
 	secure := false
+	sender := ""
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -157,6 +184,15 @@ func (s *Server) serve(conn net.Conn, done chan struct{}) {
 			continue
 		}
 		switch verb {
+		case "MAIL":
+			_, sender, _ = strings.Cut(arg, ":")
+			send("250 ok")
+		case "RCPT":
+			if s.RcptReplies == nil {
+				send("250 ok")
+			} else if !send(s.rcptReply()) {
+				return
+			}
 		case "EHLO":
 			text := "250-test\n250-PIPELINING\n250 8BITMIME"
 			if s.TLS != nil && !secure {
@@ -195,6 +231,7 @@ func (s *Server) serve(conn net.Conn, done chan struct{}) {
 			}
 			s.mu.Lock()
 			s.bodies = append(s.bodies, body.String())
+			s.senders = append(s.senders, sender)
 			s.usedTLS = append(s.usedTLS, secure)
 			s.mu.Unlock()
 			final, ok := s.reply("END")
