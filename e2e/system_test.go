@@ -8,7 +8,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"net"
 	"net/smtp"
@@ -18,7 +17,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -37,26 +35,8 @@ type system struct {
 	env     []string
 	netns   string    // a network namespace the network programs run in
 	send    *exec.Cmd // qmail-start, which became qmail-send
-	sendLog *syncBuffer
+	sendLog *testenv.SyncBuffer
 	smtp    string // address of tcpserver + qmail-smtpd
-}
-
-// syncBuffer collects a process's output for the test to read.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // runAs is who the system runs as: the test's user, or nobody for root.
@@ -200,7 +180,7 @@ func (s *system) start() {
 }
 
 func (s *system) startSend() {
-	s.sendLog = &syncBuffer{}
+	s.sendLog = &testenv.SyncBuffer{}
 	s.send = s.netCommand("qmail-start", "./Maildir/")
 	s.send.Stdout, s.send.Stderr = s.sendLog, s.sendLog
 	if err := s.send.Start(); err != nil {

@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"io"
 	"net"
 	"os"
 	"os/exec"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/quail-mta/quail/internal/testenv"
 )
@@ -22,21 +18,8 @@ func underTCPServer(t *testing.T, h *home, host string) string {
 		host, "0", testenv.Bin(t, "qmail-smtpd"))
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "QMAILHOME=" + h.dir,
 		"QMAILQUEUE=" + h.queue, "CAPTURE_DIR=" + h.capture}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = 2 * time.Second
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
-	port, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("tcpserver printed no port: %v", err)
-	}
-	return strings.TrimSpace(port)
+	port, _ := testenv.StartServer(t, cmd)
+	return port
 }
 
 func dialV6(t *testing.T) (*home, net.Conn) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"io"
 	"net"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -44,21 +42,8 @@ func BenchmarkConnections(b *testing.B) {
 func startBench(b *testing.B, bin string) (string, int) {
 	cmd := exec.Command(bin, "-1", "-c", "100", "-b", "100", "-H", "-R", "-l", "bench", "127.0.0.1", "0", "/bin/true")
 	cmd.Env = []string{"PATH=/usr/bin:/bin"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = time.Second
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		b.Fatal(err)
-	}
-	return strings.TrimSpace(line), cmd.Process.Pid
+	port, _ := testenv.StartServer(b, cmd)
+	return port, cmd.Process.Pid
 }
 
 // cpuTicks is a process's user+system time in clock ticks (1/100 s).

@@ -190,27 +190,10 @@ func serveIdent(ln net.Listener, answer bool) {
 type server struct {
 	cmd    *exec.Cmd
 	port   int
-	stdout *lockedBuffer
-	stderr *lockedBuffer
+	stdout *testenv.SyncBuffer
+	stderr *testenv.SyncBuffer
 	mu     sync.Mutex
 	cports []int
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startServer runs tcpserver as the recording did (env -i PATH DNSCACHEIP,
@@ -227,7 +210,7 @@ func startServer(t *testing.T, bin, work, dnsAddr string, sc *scenario, child st
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "DNSCACHEIP=" + dnsAddr}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = 2 * time.Second
-	s := &server{cmd: cmd, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+	s := &server{cmd: cmd, stdout: &testenv.SyncBuffer{}, stderr: &testenv.SyncBuffer{}}
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

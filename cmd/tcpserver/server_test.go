@@ -23,7 +23,7 @@ import (
 type running struct {
 	cmd    *exec.Cmd
 	port   string
-	stderr *lockedBuffer
+	stderr *testenv.SyncBuffer
 }
 
 func start(t *testing.T, dir string, args ...string) *running {
@@ -32,25 +32,9 @@ func start(t *testing.T, dir string, args ...string) *running {
 	cmd := exec.Command(bin, append([]string{"-1"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "DNSCACHEIP=127.0.0.1:1"}
-	r := &running{cmd: cmd, stderr: &lockedBuffer{}}
+	r := &running{cmd: cmd, stderr: &testenv.SyncBuffer{}}
 	cmd.Stderr = r.stderr
-	// Children outlive a killed server and hold its stderr open: kill the
-	// whole process group, and bound the wait for the pipe.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = 2 * time.Second
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no port: %v; stderr: %s", err, r.stderr.String())
-	}
-	r.port = strings.TrimSpace(line)
+	r.port, _ = testenv.StartServer(t, cmd)
 	return r
 }
 
@@ -210,7 +194,7 @@ func echo(t *testing.T, conn net.Conn, line string) {
 	conn.SetDeadline(time.Time{})
 }
 
-func waitForLog(t *testing.T, log *lockedBuffer, text string) {
+func waitForLog(t *testing.T, log *testenv.SyncBuffer, text string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(log.String(), text) {
@@ -299,7 +283,7 @@ func holdClient(port string, i int, deadline time.Time, served *sync.WaitGroup, 
 	return nil
 }
 
-func countEnds(log *lockedBuffer) int {
+func countEnds(log *testenv.SyncBuffer) int {
 	return strings.Count(log.String(), "tcpserver: end ")
 }
 

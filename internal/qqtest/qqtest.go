@@ -4,15 +4,12 @@
 package qqtest
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/quail-mta/quail/internal/testenv"
 )
@@ -102,22 +99,9 @@ func StartServer(t testing.TB, env []string, flags []string, program ...string) 
 	args := append(append([]string{"-1"}, flags...), "127.0.0.1", "0")
 	cmd := exec.Command(bin, append(args, program...)...)
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "DNSCACHEIP=127.0.0.1:1"}, env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Stderr = os.Stderr
-	cmd.WaitDelay = 2 * time.Second
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("tcpserver printed no port: %v", err)
-	}
-	return &Server{Port: strings.TrimSpace(line), cmd: cmd}
+	port, _ := testenv.StartServer(t, cmd)
+	return &Server{Port: port, cmd: cmd}
 }
 
 // Addr is the server's host:port.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/quail-mta/quail/internal/dnstest"
 	"github.com/quail-mta/quail/pkg/resolver"
+
+	"github.com/quail-mta/quail/internal/testenv"
 )
 
 func TestReverseName(t *testing.T) {
@@ -111,7 +113,7 @@ func TestConverse(t *testing.T) {
 // up, after the greeting.
 func TestTalkTimeout(t *testing.T) {
 	r, _ := bufioPipe()
-	var out syncBuffer
+	var out testenv.SyncBuffer
 	Talk(r, &out, "451 x", 50*time.Millisecond)
 	if out.String() != "220 rblsmtpd.local\r\n" {
 		t.Errorf("got %q", out.String())

@@ -97,23 +97,6 @@ func (f *fakeSpawner) start(t *testing.T) Spawner {
 	return Spawner{Commands: cmdW, Results: resR}
 }
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startCleaner runs qmail-clean's logic on a pipe pair, each todo/ command
 // delayed by slow (a slow disk).
 func startCleaner(t *testing.T, q Queue, slow time.Duration) Spawner {
@@ -174,7 +157,7 @@ func captureQueue(t *testing.T, dir string) string {
 	return script
 }
 
-func waitLog(t *testing.T, log *lockedBuffer, text string, n int) {
+func waitLog(t *testing.T, log *testenv.SyncBuffer, text string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for strings.Count(log.String(), text) < n {
@@ -200,7 +183,7 @@ func decideByName(_, recip string) string {
 func TestDeliveryCycle(t *testing.T) {
 	q := makeQueue(t)
 	capture := t.TempDir()
-	log := &lockedBuffer{}
+	log := &testenv.SyncBuffer{}
 	local, remote := &fakeSpawner{decide: decideByName}, &fakeSpawner{decide: decideByName}
 	delivered := enqueue(t, q, "a@x.example", "ok1@example.com", "ok2@far.example")
 	bounced := enqueue(t, q, "b@x.example", "fail@example.com", "ok3@example.com")
@@ -297,7 +280,7 @@ func checkBounces(t *testing.T, dir string, c *Controls) {
 // would wait their turn behind the flood.
 func TestFloodDoesNotStarveDelivery(t *testing.T) {
 	q := makeQueue(t)
-	log := &lockedBuffer{}
+	log := &testenv.SyncBuffer{}
 	s := New(Config{
 		Queue: q, Controls: testControls(), Log: log,
 		Local: (&fakeSpawner{decide: decideByName}).start(t), Remote: (&fakeSpawner{decide: decideByName}).start(t),
@@ -342,7 +325,7 @@ func TestGoldenPreprocessing(t *testing.T) {
 	c := testControls()
 	c.Locals = map[string]bool{"bench.local": true}
 	c.ConcurrencyLocal, c.ConcurrencyRemote = 0, 0
-	log := &lockedBuffer{}
+	log := &testenv.SyncBuffer{}
 	s := New(Config{
 		Queue: q, Controls: c, Log: log,
 		Local: (&fakeSpawner{decide: decideByName}).start(t), Remote: (&fakeSpawner{decide: decideByName}).start(t),
