@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/quail-mta/quail/internal/spawntest"
 	"github.com/quail-mta/quail/internal/testenv"
 	"github.com/quail-mta/quail/pkg/users"
 )
@@ -100,19 +101,7 @@ func (h *qmailHome) run(t *testing.T, recipients ...string) map[int]string {
 	if err != nil {
 		t.Fatalf("qmail-lspawn: %v", err)
 	}
-	if len(out) == 0 || out[0] != 120 {
-		t.Fatalf("output %q does not start with the slot count 120", out)
-	}
-	reports := map[int]string{}
-	for rest := out[1:]; len(rest) > 0; {
-		end := bytes.IndexByte(rest[1:], 0)
-		if end < 0 {
-			t.Fatalf("report %q without its NUL", rest)
-		}
-		reports[int(rest[0])] = string(rest[1 : 1+end])
-		rest = rest[end+2:]
-	}
-	return reports
+	return spawntest.Reports(t, out, 120)
 }
 
 func TestDeliveries(t *testing.T) {

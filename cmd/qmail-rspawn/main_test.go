@@ -13,6 +13,7 @@ import (
 
 	"github.com/quail-mta/quail/internal/dnstest"
 	"github.com/quail-mta/quail/internal/smtptest"
+	"github.com/quail-mta/quail/internal/spawntest"
 	"github.com/quail-mta/quail/internal/testenv"
 	"github.com/quail-mta/quail/pkg/tcpto"
 )
@@ -38,7 +39,7 @@ func command(slot byte, mess, sender, recip string) string {
 
 // rspawn feeds commands to qmail-rspawn through a pipe and returns the
 // reports by slot.
-func rspawn(t *testing.T, q string, env []string, cmds ...string) map[byte]string {
+func rspawn(t *testing.T, q string, env []string, cmds ...string) map[int]string {
 	t.Helper()
 	cmd := exec.Command(testenv.Bin(t, "qmail-rspawn"))
 	cmd.Env = append(append(testenv.Env("QMAILHOME", "QMAILREMOTE", "DNSCACHEIP"), "QMAILHOME="+q), env...)
@@ -48,20 +49,7 @@ func rspawn(t *testing.T, q string, env []string, cmds ...string) map[byte]strin
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("qmail-rspawn: %v", err)
 	}
-	b := out.Bytes()
-	if len(b) == 0 || b[0] != 120 {
-		t.Fatalf("first byte should be the slot count 120: %q", b)
-	}
-	reports := map[byte]string{}
-	for b = b[1:]; len(b) > 0; {
-		end := bytes.IndexByte(b[1:], 0)
-		if end < 0 {
-			t.Fatalf("report without NUL: %q", b)
-		}
-		reports[b[0]] = string(b[1 : 1+end])
-		b = b[2+end:]
-	}
-	return reports
+	return spawntest.Reports(t, out.Bytes(), 120)
 }
 
 func TestRealDeliveries(t *testing.T) {
@@ -90,7 +78,7 @@ func realDeliveries(t *testing.T, env []string, reuse string) {
 		command(2, "3/100", "me@me.test", "later@example.test"),
 		command(3, "3/100", "me@me.test", "nohost"),
 	)
-	want := map[byte]string{
+	want := map[int]string{
 		0: "K127.0.0.1 accepted message.\nRemote host said: 250 ok 1234 qp 99\n",
 		1: "D127.0.0.1 does not like recipient.\nRemote host said: 550 5.1.1 no such user\nGiving up on 127.0.0.1.\n",
 		2: "Z127.0.0.1 does not like recipient.\nRemote host said: 451 4.7.1 greylisted\nGiving up on 127.0.0.1.\n",

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/quail-mta/quail/pkg/spawn"
 )
 
 // retryBase is the c of qmail's schedule, next = birth + (floor(sqrt(age)) + c)².
@@ -281,11 +283,7 @@ func verp(sender, recip string) string {
 func (ch *channel) readResults() {
 	r := bufio.NewReader(ch.spawner.Results)
 	for {
-		slot, err := r.ReadByte() // binary: may itself be a NUL
-		var line []byte
-		if err == nil {
-			line, err = r.ReadBytes(0)
-		}
+		slot, line, err := spawn.ReadReport(r)
 		if err != nil {
 			if ch.s.exiting.Load() {
 				return
@@ -294,11 +292,10 @@ func (ch *channel) readResults() {
 			ch.s.die()
 			return
 		}
-		line = line[:len(line)-1]
 		if len(line) > 10000 {
 			line = line[:10000]
 		}
-		res := result{slot: int(slot)}
+		res := result{slot: slot}
 		if len(line) > 0 {
 			res.letter, res.text = line[0], string(line[1:])
 		}

@@ -251,6 +251,24 @@ func (s *server) report(slot int, text string) {
 	s.out.Flush()
 }
 
+// ReadReport reads one report, as qmail-send does: the slot (a byte that
+// may itself be a NUL) and the text up to the NUL ending it, without the
+// NUL. A report cut short is io.ErrUnexpectedEOF.
+func ReadReport(r *bufio.Reader) (slot int, text []byte, err error) {
+	b, err := r.ReadByte()
+	if err != nil {
+		return 0, nil, err
+	}
+	text, err = r.ReadBytes(0)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return int(b), text[:len(text)-1], nil
+}
+
 // UpToNUL is the output before its first NUL: reports cannot carry one.
 func UpToNUL(output []byte) []byte {
 	if i := strings.IndexByte(string(output), 0); i >= 0 {

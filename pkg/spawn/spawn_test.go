@@ -1,7 +1,9 @@
 package spawn
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,7 +42,7 @@ func command(slot byte, mess, sender, recip string) string {
 	return string([]byte{slot}) + mess + "\x00" + sender + "\x00" + recip + "\x00"
 }
 
-func run(t *testing.T, cfg Config, cmds string) map[byte]string {
+func run(t *testing.T, cfg Config, cmds string) map[int]string {
 	var out bytes.Buffer
 	if err := Run(cfg, strings.NewReader(cmds), &out); err != nil {
 		t.Fatal(err)
@@ -49,16 +51,18 @@ func run(t *testing.T, cfg Config, cmds string) map[byte]string {
 	if len(b) == 0 || int(b[0]) != cfg.Slots {
 		t.Fatalf("first byte should be the slot count, got %q", b)
 	}
-	reports := map[byte]string{}
-	for b = b[1:]; len(b) > 0; {
-		end := bytes.IndexByte(b[1:], 0)
-		if end < 0 {
-			t.Fatalf("report without NUL: %q", b)
+	r := bufio.NewReader(bytes.NewReader(b[1:]))
+	reports := map[int]string{}
+	for {
+		slot, text, err := ReadReport(r)
+		if err == io.EOF {
+			return reports
 		}
-		reports[b[0]] = string(b[1 : 1+end])
-		b = b[2+end:]
+		if err != nil {
+			t.Fatalf("reading reports: %v", err)
+		}
+		reports[slot] = string(text)
 	}
-	return reports
 }
 
 func TestReportsPerSlot(t *testing.T) {
@@ -67,7 +71,7 @@ func TestReportsPerSlot(t *testing.T) {
 		command(1, "3/100", "a@b", "1@x")+
 		command(2, "3/100", "a@b", "nobody@x")+
 		command(3, "3/999", "a@b", "0@x"))
-	want := map[byte]string{
+	want := map[int]string{
 		0: "Khello\nto 0@x from a@b\n",
 		1: "Zhello\nto 1@x from a@b\n",
 		2: "DNo such user.\n",
@@ -85,7 +89,7 @@ func TestBadCommands(t *testing.T) {
 	got := run(t, cfg, command(9, "3/100", "a@b", "0@x")+
 		command(1, "3/x", "a@b", "0@x")+
 		command(2, "3/100", "a@b", "nohost"))
-	want := map[byte]string{
+	want := map[int]string{
 		9: "ZInternal error: delnum too big. (#4.3.5)\n",
 		1: "DInternal error: messid has nonnumerics. (#5.3.5)\n",
 		2: "DSorry, address must include host name. (#5.1.3)\n",
@@ -116,5 +120,24 @@ func TestWrongOwnerIsDeferred(t *testing.T) {
 	got := run(t, cfg, command(0, "3/100", "a@b", "0@x"))
 	if got[0] != "ZSorry, message has wrong owner. (#4.3.5)\n" {
 		t.Errorf("got %q", got[0])
+	}
+}
+
+func TestReadReport(t *testing.T) {
+	r := bufio.NewReader(strings.NewReader("\x00Kdone\n\x00\x07Zlater\x00\x03Dcut"))
+	for _, want := range []struct {
+		slot int
+		text string
+		err  error
+	}{
+		{0, "Kdone\n", nil}, // slot 0 is a NUL byte
+		{7, "Zlater", nil},
+		{0, "", io.ErrUnexpectedEOF},
+		{0, "", io.EOF},
+	} {
+		slot, text, err := ReadReport(r)
+		if slot != want.slot || string(text) != want.text || err != want.err {
+			t.Errorf("ReadReport = %d %q %v, want %d %q %v", slot, text, err, want.slot, want.text, want.err)
+		}
 	}
 }
