@@ -31,6 +31,9 @@ type Config struct {
 	DataBytes   int64  // 0: no limit
 	ServerCert  string // control/servercert.pem: STARTTLS is offered while it exists
 	SMTPS       bool   // $SMTPS: TLS from the start
+	// ControlDir holds the files a TLS session reads as it goes:
+	// servercerts/<name>/servercert.pem, clientca.pem and tlsclients.
+	ControlDir string
 
 	// Checkpassword is the command that checks AUTH passwords (from
 	// qmail-smtpd's arguments); none: no AUTH.
@@ -101,6 +104,7 @@ func Load(dir string, getenv func(string) (string, bool)) (*Config, error) {
 	c.Timeout = time.Duration(timeout) * time.Second
 
 	c.ServerCert = filepath.Join(dir, "servercert.pem")
+	c.ControlDir = dir
 	if c.RcptHosts, err = LoadRcptHosts(dir); err != nil {
 		return nil, wrap(err)
 	}

@@ -60,10 +60,11 @@ type session struct {
 	w   io.Writer // for STARTTLS to put TLS on
 
 	tlsOn    bool
-	protocol string // for the Received line: "SMTP", or ESMTPS and the cipher
-	authUser string // the AUTH user name, once authenticated
-	helo     string // the HELO/EHLO argument; the client's host name before one
-	fake     bool   // helo differs from TCPREMOTEHOST: the Received line shows it
+	tlsPeer  clientCert // the client's certificate, for relaying by certificate
+	protocol string     // for the Received line: "SMTP", or ESMTPS and the cipher
+	authUser string     // the AUTH user name, once authenticated
+	helo     string     // the HELO/EHLO argument; the client's host name before one
+	fake     bool       // helo differs from TCPREMOTEHOST: the Received line shows it
 
 	seenMail   bool
 	barf       bool // the sender is in badmailfrom
@@ -240,8 +241,12 @@ func (s *session) rcpt(arg string) error {
 			return &ControlError{Err: err}
 		}
 		if !allowed {
-			s.c.reply(replyNoGateway)
-			return nil
+			if ok, err := s.certRelay(); err != nil {
+				return err
+			} else if !ok {
+				s.c.reply(s.noGatewayReply())
+				return nil
+			}
 		}
 	}
 	if s.rcptsBytes+len(addr)+2 > MaxEnvelope {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -16,6 +17,9 @@ import (
 // PEM file) exists. Without that file qmail-smtpd is the plain one, and
 // STARTTLS is "502 unimplemented" as in notqmail. With SMTPS set in the
 // environment the whole session is TLS from the first byte (port 465).
+// A client naming a server (SNI) with its own
+// control/servercerts/<name>/servercert.pem gets that certificate.
+// Relaying by client certificate is in tlsclient.go.
 
 const (
 	replyTLSReady  = "220 ready for tls\r\n"
@@ -77,7 +81,15 @@ func (s *session) smtps() error {
 func (s *session) encrypt(cert tls.Certificate) error {
 	s.c.close()
 	raw := duplex{r: s.r, w: s.w}
-	conn := tls.Server(raw, &tls.Config{Certificates: []tls.Certificate{cert}})
+	var sniName string
+	config := &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return s.sniCertificate(hello.ServerName, &sniName)
+		},
+	}
+	s.askForClientCert(config)
+	conn := tls.Server(raw, config)
 	raw.SetDeadline(time.Now().Add(s.cfg.Timeout))
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
 	defer cancel()
@@ -89,10 +101,34 @@ func (s *session) encrypt(cert tls.Certificate) error {
 	raw.SetDeadline(time.Time{})
 	s.c = newConn(conn, conn, s.cfg.Timeout)
 	s.tlsOn = true
-	s.protocol = "ESMTPS (" + tls.CipherSuiteName(conn.ConnectionState().CipherSuite) + " encrypted)"
+	state := conn.ConnectionState()
+	s.tlsPeer.chain = state.PeerCertificates
+	s.protocol = "ESMTPS (" + tls.CipherSuiteName(state.CipherSuite) + " encrypted)"
+	if sniName != "" {
+		s.cfg.Greeting = sniName // as the patch does for a name it has a certificate for
+	}
 	s.seenMail = false
 	s.setHelo(s.cfg.RemoteHost)
 	return nil
+}
+
+// sniCertificate is the certificate for the name the client asked for
+// (SNI), from control/servercerts/<name>/servercert.pem, or nil for the
+// default one. It notes the name in used.
+func (s *session) sniCertificate(name string, used *string) (*tls.Certificate, error) {
+	if name == "" || strings.ContainsRune(name, '/') || name[0] == '.' || s.cfg.ControlDir == "" {
+		return nil, nil
+	}
+	path := filepath.Join(s.cfg.ControlDir, "servercerts", name, "servercert.pem")
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(path, path)
+	if err != nil {
+		return nil, err
+	}
+	*used = name
+	return &cert, nil
 }
 
 // tlsTrouble is the patch's "454 TLS ..." reply, with the reason on one

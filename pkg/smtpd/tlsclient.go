@@ -1,0 +1,173 @@
+package smtpd
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/quail-mta/quail/pkg/control"
+)
+
+// Relaying by client certificate, as the qmail TLS patch allows it: a
+// client that may not relay may still do so over TLS with a certificate
+// issued by one of the authorities in control/clientca.pem whose subject
+// holds an email address listed in control/tlsclients. The patch asks for
+// the certificate by renegotiating at the first refused recipient; Go's
+// TLS server does not renegotiate, so quail asks during the handshake,
+// and only when both files exist. Then, as in the patch, the first
+// refused recipient checks the certificate once: a good one lets the
+// client relay from then on and is named in the Received line; otherwise
+// the refusal says why.
+
+// clientCert is what the handshake learnt for the check.
+type clientCert struct {
+	chain   []*x509.Certificate // as the client sent it, unverified
+	roots   *x509.CertPool      // control/clientca.pem; nil: not asked for
+	checked bool                // the check runs once a session
+	problem string              // why it did not allow relaying
+}
+
+// oidEmailAddress is PKCS #9's emailAddress attribute of a subject name.
+var oidEmailAddress = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
+
+// clientCAs is the pool of authorities to ask client certificates of,
+// or nil when relaying by certificate is not set up.
+func (s *session) clientCAs() *x509.CertPool {
+	if s.cfg.ControlDir == "" {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(s.cfg.ControlDir, "tlsclients")); err != nil {
+		return nil
+	}
+	pem, err := os.ReadFile(filepath.Join(s.cfg.ControlDir, "clientca.pem"))
+	if err != nil {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil
+	}
+	return pool
+}
+
+// askForClientCert sets config up to ask for a client certificate when
+// relaying by certificate is set up.
+func (s *session) askForClientCert(config *tls.Config) {
+	if pool := s.clientCAs(); pool != nil {
+		config.ClientAuth = tls.RequestClientCert // verified later, as the patch does
+		config.ClientCAs = pool
+		s.tlsPeer.roots = pool
+	}
+}
+
+// certRelay is the patch's tls_verify, run at a refused recipient: whether
+// the client's certificate lets it relay. A good one does for the rest of
+// the session.
+func (s *session) certRelay() (bool, error) {
+	peer := &s.tlsPeer
+	if !s.tlsOn || peer.checked || peer.roots == nil {
+		return false, nil
+	}
+	peer.checked = true
+	clients, ok, err := control.Open(s.cfg.ControlDir).Lines("tlsclients")
+	if err != nil {
+		return false, &ControlError{Err: err}
+	}
+	if !ok || len(peer.chain) == 0 {
+		return false, nil
+	}
+	email, problem := verifyClient(peer.chain, peer.roots, s.cfg.Now())
+	if problem == "" && !listed(clients, email) {
+		problem = "email address not in my list of tlsclients"
+	}
+	if problem != "" {
+		peer.problem = problem
+		return false, nil
+	}
+	s.cfg.Relay, s.cfg.RelayClient = true, ""
+	s.protocol += "\n  (cert " + safe(email) + ")"
+	return true, nil
+}
+
+// noGatewayReply refuses a recipient this client may not relay to; over
+// TLS the patch adds that no certificate allowed it, and why.
+func (s *session) noGatewayReply() string {
+	if !s.tlsOn {
+		return replyNoGateway
+	}
+	text := "553 sorry, that domain isn't in my list of allowed rcpthosts; no valid cert for gatewaying"
+	if s.tlsPeer.problem != "" {
+		text += ": " + s.tlsPeer.problem
+	}
+	return text + " (#5.7.1)\r\n"
+}
+
+// verifyClient checks a client's certificate chain against roots for
+// client authentication and returns the email address of its subject,
+// or the problem in OpenSSL's words, which the patch's replies use.
+func verifyClient(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) (email, problem string) {
+	intermediates := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		intermediates.AddCert(c)
+	}
+	leaf := chain[0]
+	_, err := leaf.Verify(x509.VerifyOptions{
+		Roots:         roots,
+		Intermediates: intermediates,
+		CurrentTime:   now,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	if err != nil {
+		return "", verifyProblem(leaf, err, now)
+	}
+	for _, attr := range leaf.Subject.Names {
+		if value, ok := attr.Value.(string); ok && attr.Type.Equal(oidEmailAddress) && value != "" {
+			return value, ""
+		}
+	}
+	return "", "contains no email address"
+}
+
+// verifyProblem words a verification failure as OpenSSL's
+// X509_verify_cert_error_string does.
+func verifyProblem(leaf *x509.Certificate, err error, now time.Time) string {
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &unknown):
+		if selfSigned(leaf) {
+			return "self-signed certificate"
+		}
+		return "unable to get local issuer certificate"
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		if now.Before(leaf.NotBefore) {
+			return "certificate is not yet valid"
+		}
+		return "certificate has expired"
+	case errors.As(err, &invalid) && invalid.Reason == x509.IncompatibleUsage:
+		return "unsupported certificate purpose"
+	}
+	return "certificate verify failed"
+}
+
+func selfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
+		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// listed says whether email is a line of tlsclients, ignoring case as
+// qmail's constmap does.
+func listed(clients []string, email string) bool {
+	for _, c := range clients {
+		if strings.EqualFold(c, email) {
+			return true
+		}
+	}
+	return false
+}
