@@ -7,7 +7,6 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"net/smtp"
@@ -183,6 +182,10 @@ func (s *system) startSend() {
 	s.sendLog = &testenv.SyncBuffer{}
 	s.send = s.netCommand("qmail-start", "./Maildir/")
 	s.send.Stdout, s.send.Stderr = s.sendLog, s.sendLog
+	if s.send.SysProcAttr == nil {
+		s.send.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	s.send.SysProcAttr.Pdeathsig = syscall.SIGKILL // a test binary that times out takes it along
 	if err := s.send.Start(); err != nil {
 		s.t.Fatal(err)
 	}
@@ -236,20 +239,9 @@ func (s *system) compileRules(rules string) {
 // startServer starts a tcpserver command with -1 and learns its port.
 func (s *system) startServer(cmd *exec.Cmd) {
 	cmd.Stdin = strings.NewReader("")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		s.t.Fatal(err)
-	}
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	s.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	port, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		s.t.Fatalf("tcpserver -1 printed no port: %v", err)
-	}
-	s.smtp = net.JoinHostPort("127.0.0.1", strings.TrimSpace(port))
+	port, _ := testenv.StartServer(s.t, cmd)
+	s.smtp = net.JoinHostPort("127.0.0.1", port)
 }
 
 // mail sends one message through SMTP.

@@ -17,9 +17,14 @@ import (
 // -1), in a process group of its own, and returns that first line of its
 // output and a reader of the rest. When the test ends the whole group is
 // killed: children outlive a killed server and would hold its pipes open.
+// A test binary that dies first (a timeout) takes the server with it.
 func StartServer(tb testing.TB, cmd *exec.Cmd) (string, *bufio.Reader) {
 	tb.Helper()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	cmd.WaitDelay = 2 * time.Second
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
