@@ -37,7 +37,7 @@ func Start(argv []string, attr *syscall.ProcAttr) (int, error) {
 // thread wakes every 20 µs, some 60 times while qmail-smtpd waits for one
 // qmail-queue, and each wake is a context switch taken from the machine.
 func Wait(pid int) (syscall.WaitStatus, error) {
-	if status, err, ok := waitPolled(pid); ok {
+	if status, polled, err := waitPolled(pid); polled {
 		return status, err
 	}
 	var status syscall.WaitStatus
@@ -49,21 +49,21 @@ func Wait(pid int) (syscall.WaitStatus, error) {
 	}
 }
 
-// waitPolled reaps pid once its pidfd turns readable; ok is false when
-// there is no pidfd to wait on (an old kernel).
-func waitPolled(pid int) (status syscall.WaitStatus, err error, ok bool) {
+// waitPolled reaps pid once its pidfd turns readable; polled is false
+// when there is no pidfd to wait on (an old kernel).
+func waitPolled(pid int) (status syscall.WaitStatus, polled bool, err error) {
 	fd, openErr := unix.PidfdOpen(pid, 0)
 	if openErr != nil || unix.SetNonblock(fd, true) != nil {
 		if openErr == nil {
 			unix.Close(fd)
 		}
-		return 0, nil, false
+		return 0, false, nil
 	}
 	pidfd := os.NewFile(uintptr(fd), "pidfd") // non-blocking: in the poller
 	defer pidfd.Close()
 	conn, connErr := pidfd.SyscallConn()
 	if connErr != nil {
-		return 0, nil, false
+		return 0, false, nil
 	}
 	pollErr := conn.Read(func(uintptr) bool {
 		for {
@@ -77,5 +77,5 @@ func waitPolled(pid int) (status syscall.WaitStatus, err error, ok bool) {
 	if err == nil && pollErr != nil {
 		err = pollErr
 	}
-	return status, err, true
+	return status, true, err
 }

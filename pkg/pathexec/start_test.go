@@ -44,7 +44,7 @@ func TestStartAndWait(t *testing.T) {
 	if _, err := Wait(pid); !errors.Is(err, syscall.ECHILD) {
 		t.Errorf("Wait again: %v, want ECHILD", err)
 	}
-	if _, err, polled := waitPolled(os.Getpid()); !polled || !errors.Is(err, syscall.ECHILD) {
+	if _, polled, err := waitPolled(os.Getpid()); !polled || !errors.Is(err, syscall.ECHILD) {
 		t.Errorf("waitPolled(own pid): polled %v, %v; want a pidfd and ECHILD", polled, err)
 	}
 	t.Setenv("PATH", "/nonexistent")
