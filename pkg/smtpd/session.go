@@ -241,9 +241,11 @@ func (s *session) rcpt(arg string) error {
 			return &ControlError{Err: err}
 		}
 		if !allowed {
-			if ok, err := s.certRelay(); err != nil {
+			byCert, err := s.certRelay()
+			if err != nil {
 				return err
-			} else if !ok {
+			}
+			if !byCert {
 				s.c.reply(s.noGatewayReply())
 				return nil
 			}
