@@ -6,6 +6,7 @@ package smtptest
 import (
 	"bufio"
 	"crypto/tls"
+	"encoding/base64"
 	"net"
 	"strings"
 	"sync"
@@ -25,14 +26,18 @@ type Server struct {
 	RcptReplies []string      // RCPT's replies in turn, the last repeating
 	Delay       time.Duration // before the greeting
 	TLS         *tls.Config   // offer STARTTLS when set
-	mu          sync.Mutex
-	log         []string // commands received
-	bodies      []string // message bodies received, raw
-	senders     []string // and their MAIL FROM arguments
-	usedTLS     []bool   // per message: whether it came over TLS
-	rcpts       int      // RCPT commands answered from RcptReplies
-	ended       chan struct{}
-	conns       int
+	// Auth lists the AUTH mechanisms EHLO offers (once encrypted, when TLS
+	// is set), of PLAIN and LOGIN; Users are the passwords they accept.
+	Auth    string
+	Users   map[string]string
+	mu      sync.Mutex
+	log     []string // commands received
+	bodies  []string // message bodies received, raw
+	senders []string // and their MAIL FROM arguments
+	usedTLS []bool   // per message: whether it came over TLS
+	rcpts   int      // RCPT commands answered from RcptReplies
+	ended   chan struct{}
+	conns   int
 }
 
 // Conns returns how many connections were accepted.
@@ -184,6 +189,10 @@ func (s *Server) serve(conn net.Conn, done chan struct{}) {
 			continue
 		}
 		switch verb {
+		case "AUTH":
+			if !s.auth(arg, r, send) {
+				return
+			}
 		case "MAIL":
 			_, sender, _ = strings.Cut(arg, ":")
 			send("250 ok")
@@ -197,6 +206,8 @@ func (s *Server) serve(conn net.Conn, done chan struct{}) {
 			text := "250-test\n250-PIPELINING\n250 8BITMIME"
 			if s.TLS != nil && !secure {
 				text = "250-test\n250-STARTTLS\n250 8BITMIME"
+			} else if s.Auth != "" {
+				text = "250-test\n250-AUTH " + s.Auth + "\n250 8BITMIME"
 			}
 			send(text)
 		case "STARTTLS":
@@ -248,6 +259,45 @@ func (s *Server) serve(conn net.Conn, done chan struct{}) {
 			send("250 ok")
 		}
 	}
+}
+
+// auth answers AUTH PLAIN and AUTH LOGIN from Users: 235 or 535. It
+// returns false when the connection is gone.
+func (s *Server) auth(arg string, r *bufio.Reader, send func(string) bool) bool {
+	mechanism, initial, _ := strings.Cut(arg, " ")
+	read := func(prompt string) (string, bool) {
+		if !send("334 " + base64.StdEncoding.EncodeToString([]byte(prompt))) {
+			return "", false
+		}
+		line, err := r.ReadString('\n')
+		line = strings.TrimRight(line, "\r\n")
+		s.note(line)
+		text, _ := base64.StdEncoding.DecodeString(line)
+		return string(text), err == nil
+	}
+	var user, password string
+	switch strings.ToUpper(mechanism) {
+	case "PLAIN":
+		text, _ := base64.StdEncoding.DecodeString(initial)
+		parts := strings.Split(string(text), "\x00")
+		if len(parts) == 3 {
+			user, password = parts[1], parts[2]
+		}
+	case "LOGIN":
+		var ok bool
+		if user, ok = read("Username:"); !ok {
+			return false
+		}
+		if password, ok = read("Password:"); !ok {
+			return false
+		}
+	default:
+		return send("504 unrecognized authentication type")
+	}
+	if want, ok := s.Users[user]; ok && want == password {
+		return send("235 welcome")
+	}
+	return send("535 authentication failed")
 }
 
 // UsedTLS reports, per message received, whether it came over TLS.

@@ -29,6 +29,7 @@ type poolKey struct {
 	name string // TLS checks are for this name
 	helo string
 	tls  tlsMode // a change of TLS policy must not reuse an older session
+	auth Login   // logged in as this user (or not at all)
 }
 
 type pooled struct {

@@ -80,3 +80,30 @@ func TestPoolIdleExpiry(t *testing.T) {
 		t.Errorf("idle connection ended without QUIT: %q", cmds)
 	}
 }
+
+// TestPoolKeepsLogins: a connection logged in for one route carries that
+// route's next message without logging in again, and never a message of
+// a route with another login.
+func TestPoolKeepsLogins(t *testing.T) {
+	cert, _ := selfSigned(t, "relay.test")
+	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{TLS: &tls.Config{Certificates: []tls.Certificate{cert}},
+		Auth: "PLAIN", Users: map[string]string{"one": "pw1", "two": "pw2"}})
+	_, dns := testDNS(t)
+	routes := fmt.Sprintf("one.test:[127.0.0.1]:%d one pw1\ntwo.test:[127.0.0.1]:%d two pw2", s.Port, s.Port)
+	cfg := Config{Control: controlDir(t, map[string]string{"me": "me.test", "smtproutes": routes}), DNS: dns, IsMe: notMe, Pool: NewPool(time.Minute)}
+	defer cfg.Pool.Close()
+	for _, domain := range []string{"one.test", "one.test", "two.test"} {
+		if got := deliver(cfg, domain, "", []string{"u@" + domain}, "x\n"); !strings.HasPrefix(got, "r\x00K127.0.0.1 accepted") {
+			t.Fatalf("%s: %q", domain, got)
+		}
+	}
+	logins := 0
+	for _, c := range s.Commands() {
+		if strings.HasPrefix(c, "AUTH ") {
+			logins++
+		}
+	}
+	if s.Conns() != 2 || logins != 2 {
+		t.Errorf("%d connections and %d logins for two routes' three messages, want 2 and 2", s.Conns(), logins)
+	}
+}

@@ -131,6 +131,7 @@ func Deliver(cfg Config, host, sender string, recips []string, msg io.Reader, ou
 type delivery struct {
 	cfg      Config
 	settings *Settings
+	route    Route
 	out      *bufio.Writer
 	msg      io.Reader
 }
@@ -145,6 +146,7 @@ func (d *delivery) run(host, sender string, recips []string) {
 		}
 	}
 	route := d.settings.Routes.Lookup(host)
+	d.route = route
 	port := 25
 	if !route.Found && d.cfg.Port != 0 {
 		port = d.cfg.Port
@@ -287,7 +289,7 @@ func (d *delivery) connect(candidates []Candidate, port int, env envelope) {
 // poolKey says which idle connections can carry a delivery to c.
 func (d *delivery) poolKey(c Candidate, port int) poolKey {
 	mode, _, _ := d.settings.TLS.mode(c.Name)
-	return poolKey{netip.AddrPortFrom(c.Addr, uint16(port)), c.Name, d.settings.HeloHost, mode}
+	return poolKey{netip.AddrPortFrom(c.Addr, uint16(port)), c.Name, d.settings.HeloHost, mode, d.route.Login}
 }
 
 func (d *delivery) dial(addr netip.Addr, port int) (net.Conn, error) {

@@ -82,6 +82,31 @@ func (r Reply) Lines() []string {
 	return lines
 }
 
+// Params returns the parameters an EHLO reply lists for the extension
+// keyword ("AUTH PLAIN LOGIN" gives PLAIN and LOGIN), taking the old
+// "AUTH=..." form as well; nil when the keyword is not listed.
+func (r Reply) Params(keyword string) []string {
+	for i, line := range r.Lines() {
+		if i == 0 {
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		word, old, _ := strings.Cut(fields[0], "=")
+		if !strings.EqualFold(word, keyword) {
+			continue
+		}
+		params := fields[1:]
+		if old != "" {
+			params = append([]string{old}, params...)
+		}
+		return append([]string{}, params...)
+	}
+	return nil
+}
+
 // Has reports whether an EHLO reply lists the extension keyword.
 func (r Reply) Has(keyword string) bool {
 	for i, line := range r.Lines() {

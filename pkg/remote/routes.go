@@ -8,7 +8,8 @@ import (
 // Routes is control/smtproutes: artificial routes by recipient domain.
 type Routes map[string]string
 
-// ParseRoutes reads smtproutes lines "domain:relay[:port]". Keys are
+// ParseRoutes reads smtproutes lines "domain:relay[:port][ user password]".
+// Keys are
 // compared without regard to case; the first line for a key wins, as in
 // qmail's constmap. Lines without a colon route nothing.
 func ParseRoutes(lines []string) Routes {
@@ -31,6 +32,17 @@ type Route struct {
 	Relay string // host name or IP address (bare or in brackets); "" = MX lookup
 	Port  int    // 0 = the default port
 	Found bool   // a route line applied with a non-empty value
+	Login Login  // SMTP AUTH at the relay, if any
+}
+
+// Login is the user name and password a route gives for SMTP AUTH, as
+// the qmail-remote AUTH patch (Tom Clegg's, as in John Simpson's combined
+// patch) takes them from smtproutes: "domain:relay:port user password",
+// the password being the rest of the line. The password goes only over
+// TLS unless the user name starts with "-" (removed).
+type Login struct {
+	User, Password string
+	InClear        bool // "-user": AUTH without TLS is allowed
 }
 
 // Lookup finds host's route: the whole host, then each suffix starting at
@@ -51,14 +63,28 @@ func (r Routes) Lookup(host string) Route {
 		if value == "" {
 			return Route{}
 		}
+		value, login := splitLogin(value)
 		relay, port, hasPort := splitRelay(value)
-		route := Route{Relay: relay, Found: relay != ""}
+		route := Route{Relay: relay, Found: relay != "", Login: login}
 		if hasPort {
 			route.Port = leadingPort(port)
 		}
 		return route
 	}
 	return Route{}
+}
+
+// splitLogin takes " user password" off the end of a route's value; a
+// user without a password is no login.
+func splitLogin(value string) (string, Login) {
+	value, credentials, _ := strings.Cut(value, " ")
+	user, password, ok := strings.Cut(credentials, " ")
+	if !ok || user == "" || user == "-" {
+		return value, Login{}
+	}
+	login := Login{User: user, Password: password}
+	login.User, login.InClear = strings.CutPrefix(user, "-")
+	return value, login
 }
 
 // splitRelay splits "relay:port" at the first colon, as qmail does, but

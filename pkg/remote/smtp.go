@@ -43,20 +43,22 @@ var errRetryPlain = errors.New("TLS handshake failed; retry without TLS")
 // session is one SMTP connection; with a Pool it may carry several
 // messages, one delivery after another.
 type session struct {
-	d        *delivery
-	raw      net.Conn
-	conn     net.Conn
-	r        *bufio.Reader
-	w        *bufio.Writer
-	partner  Candidate
-	ip       string
-	text     string // the last reply's text, for reports
-	code     uint64 // the last reply's code
-	critical bool   // the final dot is out: a drop now may duplicate
-	noTLS    bool
-	reusable bool // greeting, EHLO and TLS are done: fit for the pool
-	messages int
-	key      poolKey
+	d         *delivery
+	raw       net.Conn
+	conn      net.Conn
+	r         *bufio.Reader
+	w         *bufio.Writer
+	partner   Candidate
+	ip        string
+	text      string // the last reply's text, for reports
+	code      uint64 // the last reply's code
+	critical  bool   // the final dot is out: a drop now may duplicate
+	noTLS     bool
+	ehlo      Reply // the EHLO reply in force (the one after STARTTLS)
+	encrypted bool
+	reusable  bool // greeting, EHLO, TLS and AUTH are done: fit for the pool
+	messages  int
+	key       poolKey
 }
 
 func newSession(d *delivery, conn net.Conn, c Candidate, port int, noTLS bool) *session {
@@ -196,7 +198,11 @@ func (s *session) dialogue(env envelope) error {
 	if err != nil || ehlo == nil {
 		return err
 	}
+	s.ehlo = *ehlo
 	if done, err := s.startTLS(*ehlo); done || err != nil {
+		return err
+	}
+	if done, err := s.authenticate(); done || err != nil {
 		return err
 	}
 	s.reusable = true

@@ -144,6 +144,7 @@ func (s *session) startTLS(ehlo Reply) (done bool, err error) {
 	if r.Code != 250 {
 		return true, s.quit("ZConnected to ", " but my name was rejected")
 	}
+	s.ehlo, s.encrypted = r, true
 	return false, nil
 }
 
