@@ -146,6 +146,7 @@ func FuzzReadReply(f *testing.F) {
 func FuzzRoutes(f *testing.F) {
 	f.Add("a.test:relay:25\n.test:\n:default", "x.a.test")
 	f.Add("[::1]:[::1]:1", "[::1]")
+	f.Add("a.test:relay:587 -user pass word", "a.test")
 	f.Fuzz(func(t *testing.T, file, host string) {
 		route := ParseRoutes(strings.Split(file, "\n")).Lookup(host)
 		if route.Port < 0 || route.Port > 65535 {
@@ -153,6 +154,10 @@ func FuzzRoutes(f *testing.F) {
 		}
 		if route.Found != (route.Relay != "") {
 			t.Fatalf("Found %v with relay %q", route.Found, route.Relay)
+		}
+		if strings.Contains(route.Relay, " ") || strings.Contains(route.Login.User, " ") ||
+			route.Login.User == "" && route.Login != (Login{}) {
+			t.Fatalf("route %+v", route)
 		}
 	})
 }
