@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/tls"
+	"encoding/base64"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quail-mta/quail/internal/smtptest"
+	"github.com/quail-mta/quail/internal/testcert"
 	"github.com/quail-mta/quail/internal/testenv"
 )
 
@@ -176,4 +180,33 @@ func TestRemoteToSmtpSink(t *testing.T) {
 	s.waitFor("qmail-send's success line", time.Minute, func() bool {
 		return strings.Contains(s.sendLog.String(), ": success: ")
 	})
+}
+
+// TestSmarthostWithLogin: smtproutes sends a domain's mail to a relay with
+// a user name and password; qmail-remote logs in over STARTTLS.
+func TestSmarthostWithLogin(t *testing.T) {
+	dir := t.TempDir()
+	testcert.Write(t, filepath.Join(dir, "cert.pem"), "relay.test")
+	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := sink{smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{
+		TLS:  &tls.Config{Certificates: []tls.Certificate{cert}},
+		Auth: "PLAIN LOGIN", Users: map[string]string{"alice@isp.test": "open sesame"},
+	})}
+	s := localSystem(t, map[string]string{"smtproutes": "isp.test:127.0.0.1:" + relay.port() + " alice@isp.test open sesame"})
+	s.start()
+	if err := s.mail("alice@e2e.test", []string{"friend@isp.test"}, "Subject: via the smarthost\n\nhello\n"); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("delivery through the smarthost", time.Minute, func() bool { return len(relay.Messages()) == 1 })
+	plain := "AUTH PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00alice@isp.test\x00open sesame"))
+	commands := strings.Join(relay.Commands(), "\n")
+	if !strings.Contains(commands, "STARTTLS\nEHLO ") || !strings.Contains(commands, "\n"+plain+"\nMAIL FROM:<alice@e2e.test>") {
+		t.Errorf("the relay saw:\n%s", commands)
+	}
+	if used := relay.UsedTLS(); len(used) != 1 || !used[0] {
+		t.Errorf("message over TLS: %v", used)
+	}
 }
