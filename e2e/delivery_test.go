@@ -185,12 +185,7 @@ func TestRemoteToSmtpSink(t *testing.T) {
 // TestSmarthostWithLogin: smtproutes sends a domain's mail to a relay with
 // a user name and password; qmail-remote logs in over STARTTLS.
 func TestSmarthostWithLogin(t *testing.T) {
-	dir := t.TempDir()
-	testcert.Write(t, filepath.Join(dir, "cert.pem"), "relay.test")
-	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert, _ := testcert.Server(t, "relay.test")
 	relay := sink{smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{
 		TLS:  &tls.Config{Certificates: []tls.Certificate{cert}},
 		Auth: "PLAIN LOGIN", Users: map[string]string{"alice@isp.test": "open sesame"},

@@ -11,6 +11,7 @@ import (
 	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"os"
 	"testing"
 	"time"
@@ -20,23 +21,37 @@ import (
 // one PEM file at path, as qmail's control/servercert.pem holds them.
 func Write(t testing.TB, path, name string) {
 	t.Helper()
-	key := newKey(t)
-	tmpl := &x509.Certificate{
-		Subject:   pkix.Name{CommonName: name},
-		DNSNames:  []string{name},
-		NotBefore: time.Now().Add(-time.Hour),
-		NotAfter:  time.Now().Add(24 * time.Hour),
-	}
-	der := sign(t, tmpl, tmpl, key, key)
-	keyDER, err := x509.MarshalECPrivateKey(key)
+	cert, certPEM := Server(t, name)
+	keyDER, err := x509.MarshalECPrivateKey(cert.PrivateKey.(*ecdsa.PrivateKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	data = append(data, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})...)
+	data := append([]byte(certPEM), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})...)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Server makes a self-signed certificate for the names and 127.0.0.1,
+// valid for an hour either side of now, and returns it for a server and
+// in PEM for a client to trust (it may sign, so it is its own CA).
+func Server(t testing.TB, names ...string) (tls.Certificate, string) {
+	t.Helper()
+	key := newKey(t)
+	tmpl := &x509.Certificate{
+		Subject:               pkix.Name{CommonName: names[0]},
+		DNSNames:              names,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der := sign(t, tmpl, tmpl, key, key)
+	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, certPEM
 }
 
 // CA is a throwaway certificate authority.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/quail-mta/quail/internal/smtptest"
+	"github.com/quail-mta/quail/internal/testcert"
 )
 
 func TestRouteLogin(t *testing.T) {
@@ -45,7 +46,7 @@ func TestEHLOParams(t *testing.T) {
 
 // TestAuth delivers through a relay that smtproutes gives a login for.
 func TestAuth(t *testing.T) {
-	cert, _ := selfSigned(t, "relay.test")
+	cert, _ := testcert.Server(t, "relay.test")
 	secret := "s3cret pass"
 	plain := "AUTH PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00me@isp.test\x00"+secret))
 	tests := []struct {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/quail-mta/quail/internal/smtptest"
+	"github.com/quail-mta/quail/internal/testcert"
 )
 
 func TestPoolReusesConnection(t *testing.T) {
@@ -55,7 +56,7 @@ func TestPoolDeadConnection(t *testing.T) {
 }
 
 func TestPoolKeepsTLS(t *testing.T) {
-	cert, _ := selfSigned(t, "mx.tls.test")
+	cert, _ := testcert.Server(t, "mx.tls.test")
 	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
 	_, dns := testDNS(t, "mx.tls.test. A 127.0.0.1")
 	cfg := Config{Control: controlDir(t, map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf(":mx.tls.test:%d", s.Port)}), DNS: dns, IsMe: notMe, Pool: NewPool(time.Minute)}
@@ -85,7 +86,7 @@ func TestPoolIdleExpiry(t *testing.T) {
 // route's next message without logging in again, and never a message of
 // a route with another login.
 func TestPoolKeepsLogins(t *testing.T) {
-	cert, _ := selfSigned(t, "relay.test")
+	cert, _ := testcert.Server(t, "relay.test")
 	s := smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{TLS: &tls.Config{Certificates: []tls.Certificate{cert}},
 		Auth: "PLAIN", Users: map[string]string{"one": "pw1", "two": "pw2"}})
 	_, dns := testDNS(t)

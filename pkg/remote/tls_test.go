@@ -1,54 +1,18 @@
 package remote
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/quail-mta/quail/internal/smtptest"
+	"github.com/quail-mta/quail/internal/testcert"
 )
 
-// selfSigned makes a certificate for names, returning it for a server and
-// its PEM for a client's CA file.
-func selfSigned(t *testing.T, names ...string) (tls.Certificate, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: names[0]},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		DNSNames:              names,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemText := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pemText
-}
-
 func TestSTARTTLS(t *testing.T) {
-	cert, certPEM := selfSigned(t, "mx.tls.test")
-	_, otherPEM := selfSigned(t, "mx.tls.test")
+	cert, certPEM := testcert.Server(t, "mx.tls.test")
+	_, otherPEM := testcert.Server(t, "mx.tls.test")
 	tests := []struct {
 		name    string
 		files   map[string]string
@@ -95,7 +59,7 @@ func TestSTARTTLS(t *testing.T) {
 // client certificate) still gets the message, in plain text, on a second
 // connection, unless TLS is required for it.
 func TestTLSHandshakeFailure(t *testing.T) {
-	cert, certPEM := selfSigned(t, "mx.tls.test")
+	cert, certPEM := testcert.Server(t, "mx.tls.test")
 	for _, required := range []bool{false, true} {
 		s := &smtptest.Server{TLS: &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAnyClientCert}}
 		smtptest.Start(t, "tcp", "127.0.0.1:0", s)
