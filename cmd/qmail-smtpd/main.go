@@ -15,13 +15,14 @@ import (
 
 	"github.com/quail-mta/quail/pkg/qhome"
 	"github.com/quail-mta/quail/pkg/smtpd"
+	"github.com/quail-mta/quail/pkg/timeoutio"
 )
 
 func main() {
 	// A client that goes away must not kill the server mid-message.
 	signal.Ignore(syscall.SIGPIPE)
-	in := pollable(0, "stdin")
-	out := pollable(1, "stdout")
+	in := timeoutio.Open(0, "stdin")
+	out := timeoutio.Open(1, "stdout")
 	if err := os.Chdir(qhome.Dir()); err != nil {
 		fail(out, "421 unable to read controls (#4.3.0)\r\n")
 	}
@@ -43,19 +44,4 @@ func main() {
 func fail(out *os.File, reply string) {
 	out.WriteString(reply)
 	os.Exit(1)
-}
-
-// pollable returns descriptor fd as a file whose reads and writes can time
-// out: a socket or pipe is switched to non-blocking mode so that Go's
-// poller, and with it deadlines, can manage it. Anything else (a file, a
-// terminal) is used as it is.
-func pollable(fd int, name string) *os.File {
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err == nil {
-		switch st.Mode & syscall.S_IFMT {
-		case syscall.S_IFSOCK, syscall.S_IFIFO:
-			syscall.SetNonblock(fd, true)
-		}
-	}
-	return os.NewFile(uintptr(fd), name)
 }

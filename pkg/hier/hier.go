@@ -136,8 +136,8 @@ type Program struct {
 
 // Programs are qmail's programs in bin/, with hier.c's modes: qmail-queue
 // is setuid qmailq, the daemons only root and qmail's users may read.
-// Programs quail does not build (qmail-pop3d, qmail-popup, tcp-env,
-// qsmhook, qail, elq, pinq) are left out.
+// Programs quail does not build (tcp-env, qsmhook, qail, elq, pinq) are
+// left out.
 var Programs = []Program{
 	{"qmail-queue", 0o4711},
 	{"qmail-lspawn", 0o700},
@@ -161,6 +161,8 @@ var Programs = []Program{
 	{"qmail-qstat", 0o755},
 	{"qmail-tcpto", 0o755},
 	{"qmail-tcpok", 0o755},
+	{"qmail-pop3d", 0o755},
+	{"qmail-popup", 0o711},
 	{"qmail-qmqpc", 0o755},
 	{"qmail-qmqpd", 0o755},
 	{"qmail-qmtpd", 0o755},
