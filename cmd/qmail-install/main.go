@@ -1,7 +1,7 @@
 // qmail-install: create a qmail home (control, users, alias, the queue
 // with its split directories, lock files and trigger). As root every
-// entry gets qmail's owner and mode; with -u everything belongs to the
-// caller, for a private home.
+// entry, and every program already installed in bin/, gets qmail's owner
+// and mode; with -u everything belongs to the caller, for a private home.
 package main
 
 import (
@@ -36,6 +36,11 @@ func main() {
 	}
 	if err := install.Create(home, owners); err != nil {
 		fatal(err.Error())
+	}
+	if !*caller { // the programs already in bin/ get qmail's owners and modes
+		if err := install.SetPrograms(home, owners); err != nil {
+			fatal(err.Error())
+		}
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/quail-mta/quail/pkg/hier"
 )
 
 // Kind is what an entry is.
@@ -42,7 +44,7 @@ type Entry struct {
 }
 
 // Home is the table of qmail's hier.c for the home itself (the programs
-// are listed by Programs).
+// are pkg/hier's, applied by SetPrograms).
 var Home = []Entry{
 	{Path: ".", Kind: Dir, User: "root", Group: "qmail", Mode: 0o755},
 	{Path: "control", Kind: Dir, User: "root", Group: "qmail", Mode: 0o755},
@@ -71,24 +73,6 @@ var Home = []Entry{
 // Marker is the file that says qmail-install made this queue: a queue
 // without it belongs to someone else and is never touched.
 const Marker = "queue/.quail-install"
-
-// SpecialPrograms are the programs qmail installs with other than
-// root:qmail 0755.
-var SpecialPrograms = []Entry{
-	{Path: "bin/qmail-queue", Kind: Program, User: "qmailq", Group: "qmail", Mode: 0o4711},
-	{Path: "bin/qmail-lspawn", Kind: Program, User: "root", Group: "qmail", Mode: 0o700},
-	{Path: "bin/qmail-start", Kind: Program, User: "root", Group: "qmail", Mode: 0o700},
-	{Path: "bin/qmail-newu", Kind: Program, User: "root", Group: "qmail", Mode: 0o700},
-	{Path: "bin/qmail-newmrh", Kind: Program, User: "root", Group: "qmail", Mode: 0o700},
-	{Path: "bin/qmail-getpw", Kind: Program, User: "root", Group: "qmail", Mode: 0o711},
-	{Path: "bin/qmail-local", Kind: Program, User: "root", Group: "qmail", Mode: 0o711},
-	{Path: "bin/qmail-remote", Kind: Program, User: "root", Group: "qmail", Mode: 0o711},
-	{Path: "bin/qmail-rspawn", Kind: Program, User: "root", Group: "qmail", Mode: 0o711},
-	{Path: "bin/qmail-clean", Kind: Program, User: "root", Group: "qmail", Mode: 0o711},
-	{Path: "bin/qmail-send", Kind: Program, User: "root", Group: "qmail", Mode: 0o711},
-	{Path: "bin/splogger", Kind: Program, User: "root", Group: "qmail", Mode: 0o711},
-	{Path: "bin/qmail-pw2u", Kind: Program, User: "root", Group: "qmail", Mode: 0o711},
-}
 
 // Owners maps the table's user and group names to ids.
 type Owners interface {
@@ -132,6 +116,37 @@ func Create(dir string, owners Owners) error {
 	}
 	for _, e := range Home {
 		if err := create(dir, e, owners); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetPrograms gives each program installed in dir/bin the owner, group
+// and mode of qmail's table (pkg/hier: qmail-queue setuid qmailq, the
+// daemons 0700 or 0711), and every other file there root:qmail 0755.
+func SetPrograms(dir string, owners Owners) error {
+	table := map[string]hier.Entry{}
+	for _, e := range hier.Entries() {
+		if e.Kind == hier.Copy {
+			table[e.Path] = e
+		}
+	}
+	files, err := os.ReadDir(filepath.Join(dir, "bin"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		path := "bin/" + f.Name()
+		e, ok := table[path]
+		if !ok {
+			e = hier.Entry{Owner: hier.UserRoot, Group: hier.GroupQmail, Mode: 0o755}
+		}
+		uid, gid, err := owners.IDs(e.Owner, e.Group)
+		if err != nil {
+			return err
+		}
+		if err := setOwnerMode(filepath.Join(dir, path), uid, gid, fs.FileMode(e.Mode)); err != nil {
 			return err
 		}
 	}

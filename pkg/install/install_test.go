@@ -96,3 +96,28 @@ func TestHomeAgreesWithHier(t *testing.T) {
 		}
 	}
 }
+
+// TestSetPrograms gives the programs in bin/ pkg/hier's modes, and
+// anything else there 0755.
+func TestSetPrograms(t *testing.T) {
+	home := t.TempDir()
+	if err := Create(home, Caller{}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]fs.FileMode{
+		"qmail-queue": 0o4711, "qmail-lspawn": 0o700, "qmail-popup": 0o711,
+		"qmail-smtpd": 0o755, "tcpcat": 0o755, "not-qmails": 0o755,
+	}
+	for name := range want {
+		os.WriteFile(filepath.Join(home, "bin", name), []byte("#!/bin/sh\n"), 0o600)
+	}
+	if err := SetPrograms(home, Caller{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, mode := range want {
+		fi, err := os.Stat(filepath.Join(home, "bin", name))
+		if err != nil || Mode(fi) != mode {
+			t.Errorf("bin/%s: mode %o (%v), want %o", name, Mode(fi), err, mode)
+		}
+	}
+}
