@@ -136,8 +136,7 @@ type Program struct {
 
 // Programs are qmail's programs in bin/, with hier.c's modes: qmail-queue
 // is setuid qmailq, the daemons only root and qmail's users may read.
-// Programs quail does not build (tcp-env, qsmhook, qail, elq, pinq) are
-// left out.
+// Programs quail does not build (qsmhook, qail, elq, pinq) are left out.
 var Programs = []Program{
 	{"qmail-queue", 0o4711},
 	{"qmail-lspawn", 0o700},
@@ -168,6 +167,7 @@ var Programs = []Program{
 	{"qmail-qmtpd", 0o755},
 	{"qmail-smtpd", 0o755},
 	{"sendmail", 0o755},
+	{"tcp-env", 0o755},
 	{"qreceipt", 0o755},
 	{"qbiff", 0o755},
 	{"forward", 0o755},
