@@ -1,9 +1,12 @@
 // Package crlf owns the line-ending transforms of ucspi-tcp's addcr,
 // delcr, fixcrio and mconnect-io: each works on a stream in pieces of any
-// size, carrying what it needs from one piece to the next.
+// size, carrying what it needs from one piece to the next. ReadLine is
+// the bounded command-line reader of qmail-smtpd and qmail-pop3d.
 package crlf
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"io"
 )
@@ -109,4 +112,28 @@ func Copy(w io.Writer, r io.Reader, t Transform, size int) error {
 			return errors.Join(ErrRead, err)
 		}
 	}
+}
+
+// ReadLine reads one command line of a line-oriented server (SMTP, POP3)
+// into buf: up to LF, returned without the LF and one CR before it. At
+// most max bytes of it are kept; the rest is read and thrown away, so a
+// client cannot make the server hold more. A line cut off by the end of
+// input is an error. buf is returned for reuse.
+func ReadLine(in *bufio.Reader, buf []byte, max int) (line, reuse []byte, err error) {
+	buf = buf[:0]
+	for {
+		chunk, err := in.ReadSlice('\n')
+		if room := max + 2 - len(buf); room > 0 {
+			buf = append(buf, chunk[:min(room, len(chunk))]...)
+		}
+		if err == nil {
+			break
+		}
+		if err != bufio.ErrBufferFull {
+			return nil, buf, err
+		}
+	}
+	line = bytes.TrimSuffix(buf, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	return line[:min(len(line), max)], buf, nil
 }

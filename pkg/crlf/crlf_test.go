@@ -1,7 +1,9 @@
 package crlf
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -85,4 +87,20 @@ func FuzzTransforms(f *testing.F) {
 			t.Fatalf("fixcr %q = %q", in, fix)
 		}
 	})
+}
+
+func TestReadLine(t *testing.T) {
+	in := bufio.NewReaderSize(strings.NewReader("HELO a\r\nnoop\n\r\r\n"+strings.Repeat("x", 40)+"\r\nlast\r\nend"), 16)
+	var buf []byte
+	for _, want := range []string{"HELO a", "noop", "\r", strings.Repeat("x", 10), "last"} {
+		var line []byte
+		var err error
+		line, buf, err = ReadLine(in, buf, 10)
+		if err != nil || string(line) != want {
+			t.Fatalf("ReadLine = %q, %v; want %q", line, err, want)
+		}
+	}
+	if line, _, err := ReadLine(in, buf, 10); err != io.EOF {
+		t.Errorf("a line without LF at the end: %q, %v; want io.EOF", line, err)
+	}
 }

@@ -11,6 +11,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/quail-mta/quail/pkg/crlf"
 )
 
 // Timeout bounds every read and write, as qmail's 1200 seconds.
@@ -76,25 +78,15 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 // up to the first space in lower case, the argument after the spaces
 // that follow it. A line cut off by the end of input ends the session.
 func (c *conn) command() (verb, arg string, err error) {
-	c.line = c.line[:0]
-	for {
-		chunk, err := c.in.ReadSlice('\n')
-		if room := maxLine + 2 - len(c.line); room > 0 {
-			c.line = append(c.line, chunk[:min(room, len(chunk))]...)
-		}
-		if err == nil {
-			break
-		}
-		if err != bufio.ErrBufferFull {
-			return "", "", err
-		}
+	line, buf, err := crlf.ReadLine(c.in, c.line, maxLine)
+	c.line = buf
+	if err != nil {
+		return "", "", err
 	}
-	line := bytes.TrimSuffix(c.line, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
 	if nul := bytes.IndexByte(line, 0); nul >= 0 {
 		line = line[:nul]
 	}
-	verb, arg, _ = strings.Cut(string(line[:min(len(line), maxLine)]), " ")
+	verb, arg, _ = strings.Cut(string(line), " ")
 	return strings.ToLower(verb), strings.TrimLeft(arg, " "), nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/quail-mta/quail/pkg/crlf"
 )
 
 // MaxLine is the longest command line kept: the rest of a longer line is
@@ -56,27 +58,9 @@ func (c *conn) flush() error { return c.out.Flush() }
 // before it, cut to MaxLine bytes. A line not ended before EOF is an error,
 // as in qmail-smtpd.
 func (c *conn) readLine() ([]byte, error) {
-	c.line = c.line[:0]
-	for {
-		chunk, err := c.in.ReadSlice('\n')
-		if room := MaxLine + 2 - len(c.line); room > 0 {
-			c.line = append(c.line, chunk[:min(room, len(chunk))]...)
-		}
-		if err == nil {
-			break
-		}
-		if err != bufio.ErrBufferFull {
-			return nil, err
-		}
-	}
-	line := c.line
-	if n := len(line); n > 0 && line[n-1] == '\n' {
-		line = line[:n-1]
-	}
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
-	return line[:min(len(line), MaxLine)], nil
+	line, buf, err := crlf.ReadLine(c.in, c.line, MaxLine)
+	c.line = buf
+	return line, err
 }
 
 // readDeadliner and writeDeadliner are connections that can bound one
