@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strconv"
 
+	"github.com/quail-mta/quail/pkg/djberr"
 	"github.com/quail-mta/quail/pkg/qmailq"
 )
 
@@ -77,7 +78,7 @@ func CondRedirect(p Params) int {
 		return code
 	}
 	if _, err := p.Stdin.Seek(0, io.SeekStart); err != nil {
-		return p.die(111, fatal, "unable to rewind: ", errText(err))
+		return p.die(111, fatal, "unable to rewind: ", djberr.Text(err))
 	}
 	sender, ok := p.Env("SENDER")
 	if !ok {
@@ -121,13 +122,13 @@ func (p Params) requeue(fatal, sender string, recipients []string) (int, string)
 		if errors.As(err, &pe) {
 			return p.die(111, fatal, "unable to exec qq (#4.3.0)"), ""
 		}
-		return p.die(111, fatal, "unable to fork: ", errText(err)), ""
+		return p.die(111, fatal, "unable to fork: ", djberr.Text(err)), ""
 	}
 	q.WriteString(dtline)
 	if _, err := io.Copy(q, p.Stdin); err != nil {
 		q.Fail()
 		q.Close()
-		return p.die(111, fatal, "unable to read message: ", errText(err)), ""
+		return p.die(111, fatal, "unable to read message: ", djberr.Text(err)), ""
 	}
 	qp := strconv.Itoa(q.Pid())
 	q.From(sender)

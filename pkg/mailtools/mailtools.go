@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/quail-mta/quail/pkg/djberr"
 	"github.com/quail-mta/quail/pkg/pathexec"
 	"github.com/quail-mta/quail/pkg/qmailq"
 )
@@ -104,6 +103,3 @@ func wait(pid int) (childStatus, error) {
 	}
 	return childStatus{code: status.ExitStatus()}, nil
 }
-
-// errText is the djb wording of an error.
-func errText(err error) string { return djberr.Text(err) }

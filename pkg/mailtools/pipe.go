@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/quail-mta/quail/pkg/date822"
+	"github.com/quail-mta/quail/pkg/djberr"
 	"github.com/quail-mta/quail/pkg/sgetopt"
 )
 
@@ -17,7 +18,7 @@ import (
 func (p Params) pipeTo(fatal string, argv []string, tempExec bool, feed func(w *bufio.Writer) error) int {
 	childStdin, in, err := os.Pipe()
 	if err != nil {
-		return p.die(111, fatal, "unable to create pipe: ", errText(err))
+		return p.die(111, fatal, "unable to create pipe: ", djberr.Text(err))
 	}
 	pid, err := p.start(argv, childStdin)
 	childStdin.Close()
@@ -27,17 +28,17 @@ func (p Params) pipeTo(fatal string, argv []string, tempExec bool, feed func(w *
 		if !tempExec && !temporary(err) {
 			code = 100
 		}
-		return p.die(code, fatal, "unable to run ", argv[0], ": ", errText(err))
+		return p.die(code, fatal, "unable to run ", argv[0], ": ", djberr.Text(err))
 	}
 	w := bufio.NewWriter(in)
 	feedErr := feed(w)
 	in.Close()
 	st, err := wait(pid)
 	if feedErr != nil {
-		return p.die(111, fatal, "unable to copy input: ", errText(feedErr))
+		return p.die(111, fatal, "unable to copy input: ", djberr.Text(feedErr))
 	}
 	if err != nil {
-		return p.die(111, fatal, "wait failed: ", errText(err))
+		return p.die(111, fatal, "wait failed: ", djberr.Text(err))
 	}
 	if st.crashed {
 		return p.die(111, fatal, "child crashed")

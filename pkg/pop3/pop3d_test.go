@@ -52,9 +52,9 @@ const (
 func TestTransaction(t *testing.T) {
 	for _, tc := range []struct{ name, client, want string }{
 		{"stat and list", "STAT\r\nLIST\r\nlist 2\r\nUIDL\r\nuidl 1\r\nLIST 3\r\nLIST 0\r\nLIST x\r\nQUIT\r\n",
-			"+OK \r\n+OK 2 " + itoa(len(msg1)+len(msg2)) + "\r\n" +
-				"+OK \r\n1 " + itoa(len(msg1)) + "\r\n2 " + itoa(len(msg2)) + "\r\n.\r\n" +
-				"+OK 2 " + itoa(len(msg2)) + "\r\n" +
+			"+OK \r\n+OK 2 " + strconv.Itoa(len(msg1)+len(msg2)) + "\r\n" +
+				"+OK \r\n1 " + strconv.Itoa(len(msg1)) + "\r\n2 " + strconv.Itoa(len(msg2)) + "\r\n.\r\n" +
+				"+OK 2 " + strconv.Itoa(len(msg2)) + "\r\n" +
 				"+OK \r\n1 1.a.host\r\n2 2.b.host\r\n.\r\n" +
 				"+OK 1 1.a.host\r\n" +
 				"-ERR not that many messages\r\n-ERR messages are counted from 1\r\n-ERR syntax error\r\n+OK \r\n"},
@@ -65,12 +65,12 @@ func TestTransaction(t *testing.T) {
 				"+OK \r\nFrom: a@example.com\r\nSubject: one\r\n\r\nfirst line\r\n..dot line\r\n\r\n.\r\n" +
 				"+OK \r\nSubject: two\r\n\r\nbody\r\n\r\n.\r\n+OK \r\n"},
 		{"dele and rset", "DELE 2\r\nSTAT\r\nLIST\r\nRETR 2\r\nDELE 2\r\nLAST\r\nRSET\r\nLAST\r\nSTAT\r\nQUIT\r\n",
-			"+OK \r\n+OK \r\n+OK 2 " + itoa(len(msg1)) + "\r\n+OK \r\n1 " + itoa(len(msg1)) + "\r\n.\r\n" +
+			"+OK \r\n+OK \r\n+OK 2 " + strconv.Itoa(len(msg1)) + "\r\n+OK \r\n1 " + strconv.Itoa(len(msg1)) + "\r\n.\r\n" +
 				"-ERR already deleted\r\n-ERR already deleted\r\n+OK 2\r\n+OK \r\n+OK 0\r\n" +
-				"+OK 2 " + itoa(len(msg1)+len(msg2)) + "\r\n+OK \r\n"},
+				"+OK 2 " + strconv.Itoa(len(msg1)+len(msg2)) + "\r\n+OK \r\n"},
 		{"others", "NOOP\r\nCAPA\r\nUSER x\r\n\r\nQUIT\r\n",
 			"+OK \r\n+OK \r\n-ERR unimplemented\r\n-ERR unimplemented\r\n-ERR unimplemented\r\n+OK \r\n"},
-		{"end of input", "STAT\r\nNOOP", "+OK \r\n+OK 2 " + itoa(len(msg1)+len(msg2)) + "\r\n"},
+		{"end of input", "STAT\r\nNOOP", "+OK \r\n+OK 2 " + strconv.Itoa(len(msg1)+len(msg2)) + "\r\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			testMaildir(t, map[string]string{"cur/1.a.host:2,S": msg1, "new/2.b.host": msg2})
@@ -103,7 +103,7 @@ func TestScanRules(t *testing.T) {
 	old := now.Add(-37 * time.Hour)
 	os.Chtimes("tmp/stale", old, old)
 	os.Chtimes("new/9.future", now, now)
-	if got := serveSession(t, "STAT\r\n"); got != "+OK \r\n+OK 1 "+itoa(len(msg1))+"\r\n" {
+	if got := serveSession(t, "STAT\r\n"); got != "+OK \r\n+OK 1 "+strconv.Itoa(len(msg1))+"\r\n" {
 		t.Errorf("got %q", got)
 	}
 	if _, err := os.Stat("tmp/stale"); !os.IsNotExist(err) {
@@ -136,5 +136,3 @@ func list(t *testing.T) string {
 	}
 	return strings.Join(names, " ")
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

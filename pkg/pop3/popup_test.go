@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,16 +47,16 @@ func popup(t *testing.T, argv []string, client string) (string, int) {
 
 func TestPopup(t *testing.T) {
 	argv, got := checkpassword(t)
-	greeting := "+OK <4242." + itoa(int(now.Unix())) + "@pop.example.com>\r\n"
+	greeting := "+OK <4242." + strconv.Itoa(int(now.Unix())) + "@pop.example.com>\r\n"
 	for _, tc := range []struct {
 		name, client, want, got string
 	}{
 		{"right password", "USER alice\r\nPASS right\r\n", greeting + "+OK \r\n",
-			"alice\x00right\x00<4242." + itoa(int(now.Unix())) + "@pop.example.com>\x00"},
+			"alice\x00right\x00<4242." + strconv.Itoa(int(now.Unix())) + "@pop.example.com>\x00"},
 		{"wrong password", "user alice\r\npass wrong\r\nNOOP\r\n", greeting + "+OK \r\n-ERR authorization failed\r\n", ""},
 		{"crash", "USER alice\r\nPASS crash\r\n", greeting + "+OK \r\n-ERR aack, child crashed\r\n", ""},
 		{"apop", "APOP alice 0123456789abcdef\r\n", greeting + "-ERR authorization failed\r\n",
-			"alice\x000123456789abcdef\x00<4242." + itoa(int(now.Unix())) + "@pop.example.com>\x00"},
+			"alice\x000123456789abcdef\x00<4242." + strconv.Itoa(int(now.Unix())) + "@pop.example.com>\x00"},
 		{"before USER", "STAT\r\nPASS right\r\nUSER\r\nAPOP alice\r\nNOOP\r\nQUIT\r\nNOOP\r\n",
 			greeting + "-ERR authorization first\r\n-ERR USER first\r\n-ERR syntax error\r\n-ERR syntax error\r\n+OK \r\n+OK \r\n", ""},
 		{"empty password", "USER alice\r\nPASS\r\nQUIT\r\n", greeting + "+OK \r\n-ERR syntax error\r\n+OK \r\n", ""},
