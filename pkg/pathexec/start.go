@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -78,4 +80,35 @@ func waitPolled(pid int) (status syscall.WaitStatus, polled bool, err error) {
 		err = pollErr
 	}
 	return status, true, err
+}
+
+// WaitLimit is Wait with a time limit: a child still running after limit
+// is killed with SIGKILL, reaped, and reported as expired. The kill goes
+// through a pidfd, so it can never reach another process that reused the
+// pid after the child was reaped. Without pidfds (an old kernel) there is
+// no limit.
+func WaitLimit(pid int, limit time.Duration) (status syscall.WaitStatus, expired bool, err error) {
+	fd, openErr := unix.PidfdOpen(pid, 0)
+	if openErr != nil {
+		status, err = Wait(pid)
+		return status, false, err
+	}
+	var mu sync.Mutex // the timer never signals through a closed pidfd
+	closed, killed := false, false
+	timer := time.AfterFunc(limit, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !closed {
+			killed = unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0) == nil
+		}
+	})
+	status, err = Wait(pid)
+	timer.Stop()
+	mu.Lock()
+	closed = true
+	unix.Close(fd)
+	// A kill that landed on a child already exiting changed nothing.
+	expired = killed && status.Signaled() && status.Signal() == syscall.SIGKILL
+	mu.Unlock()
+	return status, expired, err
 }

@@ -52,3 +52,29 @@ func TestStartAndWait(t *testing.T) {
 		t.Errorf("a name not in $PATH: %v, want ENOENT", err)
 	}
 }
+
+func TestWaitLimit(t *testing.T) {
+	attr := &syscall.ProcAttr{Env: []string{"PATH=/usr/bin:/bin"}, Files: []uintptr{0, 1, 2}}
+	for _, c := range []struct {
+		script  string
+		expired bool
+		code    int
+	}{
+		{"exit 4", false, 4},
+		{"kill -9 $$", false, -1}, // killed by someone else: not the limit
+		{"exec sleep 30", true, -1},
+	} {
+		pid, err := Start([]string{"/bin/sh", "-c", c.script}, attr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		status, expired, err := WaitLimit(pid, 300*time.Millisecond)
+		if err != nil || expired != c.expired || status.ExitStatus() != c.code {
+			t.Errorf("%q: status %v, expired %v, %v; want exit %d, expired %v", c.script, status, expired, err, c.code, c.expired)
+		}
+		if c.expired && time.Since(start) > 20*time.Second {
+			t.Errorf("%q: WaitLimit returned after %v, not at the limit", c.script, time.Since(start))
+		}
+	}
+}
