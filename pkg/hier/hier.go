@@ -166,6 +166,7 @@ var Programs = []Program{
 	{"qmail-qmqpd", 0o755},
 	{"qmail-qmtpd", 0o755},
 	{"qmail-smtpd", 0o755},
+	{"qmail-rcptcheck-realrcptto", 0o755},
 	{"sendmail", 0o755},
 	{"tcp-env", 0o755},
 	{"qreceipt", 0o755},

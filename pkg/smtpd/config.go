@@ -40,6 +40,10 @@ type Config struct {
 	Checkpassword []string
 	InsecureAuth  bool // $ALLOW_INSECURE_AUTH: AUTH also without TLS
 
+	// RcptCheck is $RCPTCHECK: a program run for every recipient that
+	// passed the other checks, which may refuse it (the RCPTCHECK patch).
+	RcptCheck string
+
 	RemoteIP, RemoteHost, Local string
 	RemoteInfo                  string
 	HasRemoteInfo               bool
@@ -177,6 +181,7 @@ func (c *Config) loadClient(getenv func(string) (string, bool)) {
 	c.RemoteInfo, c.HasRemoteInfo = getenv("TCPREMOTEINFO")
 	c.RelayClient, c.Relay = getenv("RELAYCLIENT")
 	_, c.SMTPS = getenv("SMTPS")
+	c.RcptCheck, _ = getenv("RCPTCHECK")
 	if v, ok := getenv("ALLOW_INSECURE_AUTH"); ok {
 		n, _ := scanUlong(v)
 		c.InsecureAuth = n > 0

@@ -96,6 +96,10 @@ func Serve(cfg *Config, r io.Reader, w io.Writer) int {
 	case errors.As(err, new(*ControlError)):
 		s.c.reply(replyControls)
 	}
+	var check *rcptCheckError
+	if errors.As(err, &check) {
+		s.c.reply(check.reply)
+	}
 	s.c.flush()
 	return 1
 }
@@ -254,6 +258,16 @@ func (s *session) rcpt(arg string) error {
 	if s.rcptsBytes+len(addr)+2 > MaxEnvelope {
 		s.c.reply(replyTooManyRcp)
 		return nil
+	}
+	if s.cfg.RcptCheck != "" {
+		accepted, err := s.checkRecipient(addr)
+		if err != nil {
+			return err
+		}
+		if !accepted {
+			s.c.reply(replyNoMailbox)
+			return nil
+		}
 	}
 	s.rcpts = append(s.rcpts, addr)
 	s.rcptsBytes += len(addr) + 2
