@@ -40,6 +40,15 @@ type Config struct {
 	Checkpassword []string
 	InsecureAuth  bool // $ALLOW_INSECURE_AUTH: AUTH also without TLS
 
+	// Tarpitting, as Chris Johnson's tarpit patch does it: from the
+	// TarpitCount-th accepted recipient of a message on, each further
+	// one waits TarpitDelay before its 250 (control/tarpitcount and
+	// tarpitdelay, $TARPITCOUNT and $TARPITDELAY; count 0: never).
+	TarpitCount int
+	TarpitDelay time.Duration
+	// Sleep waits out a tarpit delay; nil means time.Sleep.
+	Sleep func(time.Duration)
+
 	// RcptCheck is $RCPTCHECK: a program run for every recipient that
 	// passed the other checks, which may refuse it (the RCPTCHECK patch).
 	RcptCheck string
@@ -106,6 +115,10 @@ func Load(dir string, getenv func(string) (string, bool)) (*Config, error) {
 		timeout = 1
 	}
 	c.Timeout = time.Duration(timeout) * time.Second
+
+	if err := c.loadTarpit(ctl, getenv); err != nil {
+		return nil, wrap(err)
+	}
 
 	c.ServerCert = filepath.Join(dir, "servercert.pem")
 	c.ControlDir = dir
@@ -186,6 +199,33 @@ func (c *Config) loadClient(getenv func(string) (string, bool)) {
 		n, _ := scanUlong(v)
 		c.InsecureAuth = n > 0
 	}
+}
+
+// loadTarpit reads the tarpit patch's settings: control files read like
+// control_readint (a line without leading digits keeps the default), the
+// environment overriding them, and negative values (a number too big for
+// the C int) meaning 0.
+func (c *Config) loadTarpit(ctl *control.Dir, getenv func(string) (string, bool)) error {
+	count, delay := int32(0), int32(5)
+	for _, v := range []struct {
+		n         *int32
+		file, env string
+	}{{&count, "tarpitcount", "TARPITCOUNT"}, {&delay, "tarpitdelay", "TARPITDELAY"}} {
+		line, ok, err := ctl.Line(v.file)
+		if err != nil {
+			return err
+		}
+		if n, digits := scanUlong(line); ok && digits {
+			*v.n = int32(n)
+		}
+		if env, ok := getenv(v.env); ok {
+			n, _ := scanUlong(env)
+			*v.n = int32(n)
+		}
+		*v.n = max(*v.n, 0)
+	}
+	c.TarpitCount, c.TarpitDelay = int(count), time.Duration(delay)*time.Second
+	return nil
 }
 
 // scanUlong reads leading decimal digits as djb's scan_ulong does, wrapping

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/quail-mta/quail/pkg/date822"
 	"github.com/quail-mta/quail/pkg/qmailq"
@@ -71,6 +72,7 @@ type session struct {
 	mailFrom   string
 	rcpts      []string
 	rcptsBytes int
+	tarpit     int // recipients accepted since MAIL, for the tarpit
 
 	data []byte // reusable buffer for decoded message bytes
 }
@@ -220,6 +222,7 @@ func (s *session) mail(arg string) {
 	s.mailFrom = addr
 	s.rcpts = s.rcpts[:0]
 	s.rcptsBytes = 0
+	s.tarpit = 0
 	s.c.reply(replyOK)
 }
 
@@ -271,8 +274,26 @@ func (s *session) rcpt(arg string) error {
 	}
 	s.rcpts = append(s.rcpts, addr)
 	s.rcptsBytes += len(addr) + 2
+	s.tarpitWait()
 	s.c.reply(replyOK)
 	return nil
+}
+
+// tarpitWait delays the reply to an accepted recipient once a message has
+// tarpitcount of them, so that a client handing over thousands of
+// recipients takes hours.
+func (s *session) tarpitWait() {
+	if s.cfg.TarpitCount == 0 {
+		return
+	}
+	if s.tarpit++; s.tarpit < s.cfg.TarpitCount {
+		return
+	}
+	sleep := s.cfg.Sleep
+	if sleep == nil {
+		sleep = time.Sleep
+	}
+	sleep(s.cfg.TarpitDelay)
 }
 
 // dataCommand takes a message and hands it to qmail-queue.
