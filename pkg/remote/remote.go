@@ -15,6 +15,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -124,7 +125,18 @@ func Deliver(cfg Config, host, sender string, recips []string, msg io.Reader, ou
 		writeReport(w, textControl)
 		return
 	}
-	d := &delivery{cfg: cfg, settings: settings, out: w, msg: msg}
+	d := &delivery{cfg: cfg, settings: settings, out: w}
+	defer func() {
+		if d.spool != nil {
+			d.spool.Close()
+		}
+	}()
+	signed, text := d.signMessage(sender, msg)
+	if text != "" {
+		writeReport(w, text)
+		return
+	}
+	d.msg = signed
 	d.run(host, sender, recips)
 }
 
@@ -134,6 +146,7 @@ type delivery struct {
 	route    Route
 	out      *bufio.Writer
 	msg      io.Reader
+	spool    *os.File // a copy of a message that could not seek, for signing
 }
 
 func (d *delivery) run(host, sender string, recips []string) {
