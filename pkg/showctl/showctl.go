@@ -61,8 +61,9 @@ func Show(w io.Writer, s Settings) error {
 		return err
 	}
 	p.describe()
+	p.describeExtras()
 	known := map[string]bool{"morercpthosts.cdb": true}
-	for _, item := range items {
+	for _, item := range append(items, extras...) {
 		known[item.name] = true
 	}
 	names := make([]string, 0, len(entries))
@@ -134,6 +135,41 @@ var items = []item{
 	{"timeoutremote", 'i', false, "1200", "SMTP client data timeout is ", " seconds"},
 	{"timeoutsmtpd", 'i', false, "1200", "SMTP server data timeout is ", " seconds"},
 	{"virtualdomains", 'l', false, "No virtual domains.", "Virtual domain: ", ""},
+}
+
+// extras are the control files of the patches quail follows (TLS,
+// tarpit, DKIM, connection reuse). They are described only when present,
+// so that the output for a plain installation stays the original's; kind
+// 'x' is a file (or directory) whose contents are not shown.
+var extras = []item{
+	{"clientca.pem", 'x', false, "", "Certificate authorities for SMTP clients relaying by certificate.", ""},
+	{"clientcert.pem", 'x', false, "", "Certificate the SMTP client shows to servers that ask.", ""},
+	{"datelocal", 'x', false, "", "qmail-inject writes Date fields in local time.", ""},
+	{"dkimkeys", 'l', false, "", "DKIM key (domain:selector:file): ", ""},
+	{"notlshosts", 'x', false, "", "SMTP client never tries STARTTLS with the hosts named in this directory.", ""},
+	{"remotereuse", 'i', false, "0", "SMTP client keeps idle connections for ", " seconds"},
+	{"servercert.pem", 'x', false, "", "SMTP server certificate: STARTTLS is offered.", ""},
+	{"servercerts", 'x', false, "", "SMTP server certificates by name (SNI).", ""},
+	{"tarpitcount", 'i', false, "0", "SMTP tarpitting starts at recipient ", ""},
+	{"tarpitdelay", 'i', false, "5", "SMTP tarpit delay is ", " seconds"},
+	{"tlsclients", 'l', false, "", "SMTP client may relay with a certificate for ", "."},
+	{"tlshosts", 'x', false, "", "SMTP client requires verified TLS with the hosts named in this directory.", ""},
+}
+
+func (p *printer) describeExtras() {
+	for _, it := range extras {
+		if _, err := os.Stat(filepath.Join(p.dir.Path, it.name)); err != nil {
+			continue
+		}
+		switch it.kind {
+		case 'i':
+			p.number(it)
+		case 'l':
+			p.list(it)
+		case 'x':
+			fmt.Fprintf(p.w, "\n%s: %s\n", it.name, it.pre)
+		}
+	}
 }
 
 func (p *printer) describe() {

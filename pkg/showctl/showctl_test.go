@@ -19,6 +19,9 @@ func TestShow(t *testing.T) {
 		"databytes":         "1000000\n",
 		"smtpgreeting":      "mx.example.com ESMTP\x01\n",
 		"unknownfile":       "x\n",
+		"tarpitcount":       "50\n",
+		"dkimkeys":          "example.com:sel:control/dkim.pem\n",
+		"servercert.pem":    "-----BEGIN PRIVATE KEY-----\nsecret\n",
 	} {
 		os.WriteFile(filepath.Join(ctl, name), []byte(text), 0o644)
 	}
@@ -40,12 +43,20 @@ func TestShow(t *testing.T) {
 		"\nmorercpthosts: (Default.) No effect.\n\nmorercpthosts.cdb: (Default.) No effect.\n",
 		"\nsmtpgreeting: SMTP greeting: 220 mx.example.com ESMTP?.\n",
 		"\nunknownfile: I have no idea what this file does.\n",
+		"\ntarpitcount: SMTP tarpitting starts at recipient 50.\n",
+		"\ndkimkeys: \nDKIM key (domain:selector:file): example.com:sel:control/dkim.pem\n",
+		"\nservercert.pem: SMTP server certificate: STARTTLS is offered.\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	if strings.Contains(got, "\nme: I have no idea") {
+	if strings.Contains(got, "\nme: I have no idea") || strings.Contains(got, "\ntarpitcount: I have no idea") {
 		t.Error("a known file reported as unknown")
+	}
+	for _, absent := range []string{"tarpitdelay", "tlsclients", "remotereuse", "secret"} {
+		if strings.Contains(got, absent) {
+			t.Errorf("output shows %q, which is absent or secret", absent)
+		}
 	}
 }
