@@ -16,16 +16,27 @@ import (
 
 // TestDKIMSignedDelivery: with control/dkimkeys naming a key for the
 // sender's domain, mail that qmail-send hands to qmail-rspawn and
-// qmail-remote leaves with a DKIM-Signature that dkimpy accepts; mail
+// qmail-remote (a process per delivery, or in qmail-rspawn with
+// remotereuse) leaves with a DKIM-Signature that dkimpy accepts; mail
 // from another domain leaves unsigned.
 func TestDKIMSignedDelivery(t *testing.T) {
 	dkimtest.Need(t)
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := rsa.GenerateKey(rand.Reader, 2048) // seconds on a slow machine: once
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, reuse := range []string{"", "60"} {
+		t.Run("remotereuse="+reuse, func(t *testing.T) { dkimSignedDelivery(t, key, reuse) })
+	}
+}
+
+func dkimSignedDelivery(t *testing.T, key *rsa.PrivateKey, reuse string) {
 	relay := sink{smtptest.Start(t, "tcp", "127.0.0.1:0", &smtptest.Server{})}
-	s := localSystem(t, map[string]string{"smtproutes": "isp.test:127.0.0.1:" + relay.port()})
+	controls := map[string]string{"smtproutes": "isp.test:127.0.0.1:" + relay.port()}
+	if reuse != "" {
+		controls["remotereuse"] = reuse
+	}
+	s := localSystem(t, controls)
 	keyFile := s.write("dkim/e2e.test.pem", string(pem.EncodeToMemory(&pem.Block{
 		Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})))
 	s.write(filepath.Join("qmail", "control", "dkimkeys"), "e2e.test:mail2026:"+keyFile+"\n")
