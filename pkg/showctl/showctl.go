@@ -161,33 +161,35 @@ func (p *printer) describeExtras() {
 		if _, err := os.Stat(filepath.Join(p.dir.Path, it.name)); err != nil {
 			continue
 		}
-		switch it.kind {
-		case 'i':
-			p.number(it)
-		case 'l':
-			p.list(it)
-		case 'x':
-			fmt.Fprintf(p.w, "\n%s: %s\n", it.name, it.pre)
-		}
+		p.item(it)
 	}
 }
 
 func (p *printer) describe() {
 	hasRcpthosts := false
 	for _, it := range items {
-		switch it.kind {
-		case 'i':
-			p.number(it)
-		case 's':
-			p.line(it)
-		case 'l':
-			found := p.list(it)
-			if it.name == "rcpthosts" {
-				hasRcpthosts = found
-			}
-		case 'm':
+		switch {
+		case it.kind == 'm':
 			p.moreRcptHosts(hasRcpthosts)
+		case it.name == "rcpthosts":
+			hasRcpthosts = p.list(it)
+		default:
+			p.item(it)
 		}
+	}
+}
+
+// item describes one file by its kind.
+func (p *printer) item(it item) {
+	switch it.kind {
+	case 'i':
+		p.number(it)
+	case 's':
+		p.line(it)
+	case 'l':
+		p.list(it)
+	case 'x':
+		fmt.Fprintf(p.w, "\n%s: %s\n", it.name, it.pre)
 	}
 }
 
