@@ -55,11 +55,7 @@ func dkimKeyFor(lines []string, sender string) (dkimKey, bool) {
 // (the report text). msg is read twice, so one that cannot seek is first
 // copied to an unlinked temporary file.
 func (d *delivery) signMessage(sender string, msg io.Reader) (io.Reader, string) {
-	lines, _, err := d.cfg.Control.Lines("dkimkeys")
-	if err != nil {
-		return nil, textControl
-	}
-	key, ok := dkimKeyFor(lines, sender)
+	key, ok := dkimKeyFor(d.settings.DKIMKeys, sender)
 	if !ok {
 		return msg, ""
 	}

@@ -48,6 +48,7 @@ type Settings struct {
 	TimeoutConnect time.Duration
 	TimeoutRemote  time.Duration
 	TLS            *TLSPolicy
+	DKIMKeys       []string // control/dkimkeys: domain:selector:keyfile lines
 }
 
 // Report texts that do not depend on the connection (qmail-remote.c).
@@ -78,7 +79,7 @@ func writeReport(out io.Writer, text string) {
 }
 
 // ReadSettings reads helohost (default me, and one of them must exist),
-// smtproutes, timeoutconnect, timeoutremote and the TLS controls.
+// smtproutes, timeoutconnect, timeoutremote, the TLS controls and dkimkeys.
 func ReadSettings(dir *control.Dir) (*Settings, bool) {
 	remote, err := dir.Int("timeoutremote", 1200)
 	if err != nil {
@@ -106,12 +107,17 @@ func ReadSettings(dir *control.Dir) (*Settings, bool) {
 	if err != nil {
 		return nil, false
 	}
+	dkimKeys, _, err := dir.Lines("dkimkeys")
+	if err != nil {
+		return nil, false
+	}
 	return &Settings{
 		HeloHost:       helo,
 		Routes:         ParseRoutes(lines),
 		TimeoutConnect: time.Duration(connect) * time.Second,
 		TimeoutRemote:  time.Duration(remote) * time.Second,
 		TLS:            policy,
+		DKIMKeys:       dkimKeys,
 	}, true
 }
 
