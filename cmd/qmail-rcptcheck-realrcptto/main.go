@@ -5,13 +5,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"syscall"
 
-	"github.com/quail-mta/quail/pkg/cdb"
 	"github.com/quail-mta/quail/pkg/control"
 	"github.com/quail-mta/quail/pkg/qhome"
 	"github.com/quail-mta/quail/pkg/rcptcheck"
@@ -50,15 +47,7 @@ func main() {
 
 // assign looks local up in users/cdb as qmail-lspawn does.
 func assign(local string) (users.Entry, bool, error) {
-	db, err := cdb.Open(qhome.Path("users", "cdb"))
-	if errors.Is(err, syscall.ENOENT) {
-		return users.Entry{}, false, nil
-	}
-	if err != nil {
-		return users.Entry{}, false, err
-	}
-	defer db.Close()
-	raw, found, err := users.Lookup(db, local)
+	raw, found, err := users.LookupFile(qhome.Path("users", "cdb"), local)
 	if err != nil || !found {
 		return users.Entry{}, false, err
 	}

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"syscall"
 
-	"github.com/quail-mta/quail/pkg/cdb"
 	"github.com/quail-mta/quail/pkg/djberr"
 	"github.com/quail-mta/quail/pkg/spawn"
 	"github.com/quail-mta/quail/pkg/users"
@@ -96,19 +95,12 @@ func startFailure(err error, soft, hard int) int {
 // lookup returns the owner of local from users/cdb or qmail-getpw, or a
 // qmail-lspawn exit code.
 func (c *Config) lookup(local string) ([]byte, int) {
-	db, err := cdb.Open("users/cdb")
+	raw, found, err := users.LookupFile("users/cdb", local)
 	switch {
-	case err == nil:
-		raw, found, err := users.Lookup(db, local)
-		db.Close()
-		if err != nil {
-			return nil, users.ExitCDB
-		}
-		if found {
-			return raw, 0
-		}
-	case !errors.Is(err, syscall.ENOENT):
+	case err != nil:
 		return nil, users.ExitCDB
+	case found:
+		return raw, 0
 	}
 	return c.getpw(local)
 }

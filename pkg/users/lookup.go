@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"syscall"
 
 	"github.com/quail-mta/quail/pkg/cdb"
 )
@@ -41,6 +42,20 @@ func Lookup(db *cdb.Reader, local string) (entry []byte, found bool, err error) 
 		}
 	}
 	return nil, false, nil
+}
+
+// LookupFile is Lookup in the users/cdb at path; with no such file
+// nothing is found, and qmail-getpw's rule decides.
+func LookupFile(path, local string) (entry []byte, found bool, err error) {
+	db, err := cdb.Open(path)
+	if errors.Is(err, syscall.ENOENT) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer db.Close()
+	return Lookup(db, local)
 }
 
 func withNUL(data []byte, rest string) []byte {

@@ -119,6 +119,23 @@ func TestLookup(t *testing.T) {
 	}
 }
 
+func TestLookupFile(t *testing.T) {
+	home := writeCDB(t, "=joe:joe:507:100:/home/joe:::\n.\n")
+	raw, found, err := LookupFile(filepath.Join(home, "users", "cdb"), "JOE")
+	if e, perr := ParseEntry(raw); err != nil || !found || perr != nil || e.User != "joe" {
+		t.Errorf("joe: %q, %v, %v", raw, found, err)
+	}
+	if _, found, err := LookupFile(filepath.Join(home, "users", "cdb"), "bill"); err != nil || found {
+		t.Errorf("bill: found %v, %v", found, err)
+	}
+	if _, found, err := LookupFile(filepath.Join(home, "users", "none"), "joe"); err != nil || found {
+		t.Errorf("no users/cdb: found %v, %v; want nothing found and no error", found, err)
+	}
+	if _, _, err := LookupFile(home, "joe"); err == nil { // a directory is no cdb
+		t.Error("a directory as users/cdb: no error")
+	}
+}
+
 func TestLookupWithoutCatchAll(t *testing.T) {
 	home := writeCDB(t, "=joe:joe:507:100:/home/joe:::\n.\n")
 	db, err := cdb.Open(filepath.Join(home, "users", "cdb"))
