@@ -10,8 +10,6 @@ package main
 
 import (
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/quail-mta/quail/pkg/pop3"
@@ -19,13 +17,11 @@ import (
 )
 
 func main() {
-	signal.Ignore(syscall.SIGPIPE)
 	if os.Getuid() == 0 {
 		os.Stderr.WriteString("qmail-pop3d invoked as uid 0, terminating\n")
 		os.Exit(1)
 	}
-	in := timeoutio.Open(0, "stdin")
-	out := timeoutio.Open(1, "stdout")
+	in, out := timeoutio.Stdio()
 	if len(os.Args) < 2 || os.Chdir(os.Args[1]) != nil {
 		out.WriteString("-ERR this user has no $HOME/Maildir\r\n")
 		os.Exit(0)

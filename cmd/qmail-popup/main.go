@@ -10,8 +10,6 @@ package main
 
 import (
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/quail-mta/quail/pkg/pop3"
@@ -19,9 +17,7 @@ import (
 )
 
 func main() {
-	signal.Ignore(syscall.SIGPIPE)
-	in := timeoutio.Open(0, "stdin")
-	out := timeoutio.Open(1, "stdout")
+	in, out := timeoutio.Stdio()
 	if len(os.Args) < 3 {
 		out.WriteString("-ERR usage: popup hostname subprogram\r\n")
 		os.Exit(1)

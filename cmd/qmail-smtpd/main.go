@@ -10,8 +10,6 @@ package main
 
 import (
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/quail-mta/quail/pkg/qhome"
 	"github.com/quail-mta/quail/pkg/smtpd"
@@ -19,10 +17,7 @@ import (
 )
 
 func main() {
-	// A client that goes away must not kill the server mid-message.
-	signal.Ignore(syscall.SIGPIPE)
-	in := timeoutio.Open(0, "stdin")
-	out := timeoutio.Open(1, "stdout")
+	in, out := timeoutio.Stdio()
 	if err := os.Chdir(qhome.Dir()); err != nil {
 		fail(out, "421 unable to read controls (#4.3.0)\r\n")
 	}

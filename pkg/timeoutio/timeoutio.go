@@ -6,6 +6,7 @@ package timeoutio
 
 import (
 	"os"
+	"os/signal"
 	"syscall"
 )
 
@@ -27,3 +28,11 @@ func Open(fd int, name string) *os.File {
 // shares it and expects what it was given: the mode belongs to the open
 // file, not to this process's descriptor.
 func Block(fd int) { syscall.SetNonblock(fd, false) }
+
+// Stdio prepares a server tcpserver runs: SIGPIPE ignored, so that a
+// client that goes away cannot kill it mid-message, and descriptors 0 and
+// 1 opened as by Open.
+func Stdio() (in, out *os.File) {
+	signal.Ignore(syscall.SIGPIPE)
+	return Open(0, "stdin"), Open(1, "stdout")
+}
