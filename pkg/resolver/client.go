@@ -144,6 +144,20 @@ func (c *Client) PTR(ctx context.Context, addr netip.Addr) (string, error) {
 	return string(answers[0].Data), nil
 }
 
+// PTRNames returns every name the reverse zone gives for addr, in the
+// form PTR gives the first one; none is an empty list.
+func (c *Client) PTRNames(ctx context.Context, addr netip.Addr) ([]string, error) {
+	answers, err := c.Query(ctx, reverseName(addr), TypePTR)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(answers))
+	for _, a := range answers {
+		names = append(names, string(a.Data))
+	}
+	return names, nil
+}
+
 // IPs returns the addresses of name: its AAAA records, then its A records,
 // as the IPv6 build of ucspi-tcp asks for them. An address literal is
 // returned as it is.

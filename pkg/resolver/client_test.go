@@ -116,3 +116,18 @@ func FuzzParseReply(f *testing.F) {
 		}
 	})
 }
+
+func TestPTRNames(t *testing.T) {
+	c, _ := testClient(t,
+		"5.2.0.192.in-addr.arpa. PTR one.test.",
+		"5.2.0.192.in-addr.arpa. PTR Two.test.",
+	)
+	names, err := c.PTRNames(context.Background(), netip.MustParseAddr("192.0.2.5"))
+	if err != nil || !reflect.DeepEqual(names, []string{"one.test", "two.test"}) {
+		t.Errorf("PTRNames = %q, %v", names, err)
+	}
+	names, err = c.PTRNames(context.Background(), netip.MustParseAddr("192.0.2.6"))
+	if err != nil || len(names) != 0 {
+		t.Errorf("PTRNames of an unnamed address = %q, %v", names, err)
+	}
+}
