@@ -138,7 +138,7 @@ var items = []item{
 }
 
 // extras are the control files of the patches quail follows (TLS,
-// tarpit, DKIM, connection reuse). They are described only when present,
+// tarpit, SPF, DKIM, connection reuse). They are described only when present,
 // so that the output for a plain installation stays the original's; kind
 // 'x' is a file (or directory) whose contents are not shown.
 var extras = []item{
@@ -150,6 +150,10 @@ var extras = []item{
 	{"remotereuse", 'i', false, "0", "SMTP client keeps idle connections for ", " seconds"},
 	{"servercert.pem", 'x', false, "", "SMTP server certificate: STARTTLS is offered.", ""},
 	{"servercerts", 'x', false, "", "SMTP server certificates by name (SNI).", ""},
+	{"spfbehavior", 'i', false, "0", "SPF behavior is ", ""},
+	{"spfexp", 's', false, "", "SPF explanation: ", ""},
+	{"spfguess", 's', false, "", "SPF guess for domains without a policy: ", ""},
+	{"spfrules", 's', false, "", "SPF local rules: ", ""},
 	{"tarpitcount", 'i', false, "0", "SMTP tarpitting starts at recipient ", ""},
 	{"tarpitdelay", 'i', false, "5", "SMTP tarpit delay is ", " seconds"},
 	{"tlsclients", 'l', false, "", "SMTP client may relay with a certificate for ", "."},

@@ -20,6 +20,8 @@ func TestShow(t *testing.T) {
 		"smtpgreeting":      "mx.example.com ESMTP\x01\n",
 		"unknownfile":       "x\n",
 		"tarpitcount":       "50\n",
+		"spfbehavior":       "3\n",
+		"spfrules":          "include:spf.trusted-forwarder.org\n",
 		"dkimkeys":          "example.com:sel:control/dkim.pem\n",
 		"servercert.pem":    "-----BEGIN PRIVATE KEY-----\nsecret\n",
 	} {
@@ -44,6 +46,8 @@ func TestShow(t *testing.T) {
 		"\nsmtpgreeting: SMTP greeting: 220 mx.example.com ESMTP?.\n",
 		"\nunknownfile: I have no idea what this file does.\n",
 		"\ntarpitcount: SMTP tarpitting starts at recipient 50.\n",
+		"\nspfbehavior: SPF behavior is 3.\n",
+		"\nspfrules: SPF local rules: include:spf.trusted-forwarder.org.\n",
 		"\ndkimkeys: \nDKIM key (domain:selector:file): example.com:sel:control/dkim.pem\n",
 		"\nservercert.pem: SMTP server certificate: STARTTLS is offered.\n",
 	} {
@@ -54,7 +58,7 @@ func TestShow(t *testing.T) {
 	if strings.Contains(got, "\nme: I have no idea") || strings.Contains(got, "\ntarpitcount: I have no idea") {
 		t.Error("a known file reported as unknown")
 	}
-	for _, absent := range []string{"tarpitdelay", "tlsclients", "remotereuse", "secret"} {
+	for _, absent := range []string{"tarpitdelay", "tlsclients", "remotereuse", "spfguess", "secret"} {
 		if strings.Contains(got, absent) {
 			t.Errorf("output shows %q, which is absent or secret", absent)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/quail-mta/quail/pkg/control"
 	"github.com/quail-mta/quail/pkg/qmailq"
 	"github.com/quail-mta/quail/pkg/smtpaddr"
+	"github.com/quail-mta/quail/pkg/spf"
 )
 
 // Config is everything a session needs to know before the greeting.
@@ -52,6 +53,11 @@ type Config struct {
 	// RcptCheck is $RCPTCHECK: a program run for every recipient that
 	// passed the other checks, which may refuse it (the RCPTCHECK patch).
 	RcptCheck string
+
+	// SPF checks senders as the qmail-spf patch does; nil when
+	// spfbehavior is 0. SPFBehavior is 1 to 6 then.
+	SPF         *spf.Policy
+	SPFBehavior int
 
 	RemoteIP, RemoteHost, Local string
 	RemoteInfo                  string
@@ -155,6 +161,9 @@ func Load(dir string, getenv func(string) (string, bool)) (*Config, error) {
 	c.DataBytes = int64(databytes)
 
 	c.loadClient(getenv)
+	if err := c.loadSPF(ctl, getenv); err != nil {
+		return nil, wrap(err)
+	}
 	return c, nil
 }
 

@@ -72,7 +72,9 @@ type session struct {
 	mailFrom   string
 	rcpts      []string
 	rcptsBytes int
-	tarpit     int // recipients accepted since MAIL, for the tarpit
+	tarpit     int    // recipients accepted since MAIL, for the tarpit
+	spfInfo    string // the Received-SPF text of MAIL's check
+	spfRefusal string // the reply every RCPT gets when SPF refuses the sender
 
 	data []byte // reusable buffer for decoded message bytes
 }
@@ -218,6 +220,9 @@ func (s *session) mail(arg string) {
 		return
 	}
 	s.barf = s.cfg.badMailFrom(addr)
+	if !s.checkSPF(addr) {
+		return
+	}
 	s.seenMail = true
 	s.mailFrom = addr
 	s.rcpts = s.rcpts[:0]
@@ -238,6 +243,10 @@ func (s *session) rcpt(arg string) error {
 	}
 	if s.barf {
 		s.c.reply(replyBMF)
+		return nil
+	}
+	if s.spfRefusal != "" {
+		s.c.reply(s.spfRefusal)
 		return nil
 	}
 	if s.cfg.Relay {
@@ -323,6 +332,7 @@ func (s *session) dataCommand() error {
 
 	sink := &limitedQueue{q: q, remaining: s.cfg.DataBytes, limited: s.cfg.DataBytes > 0}
 	io.WriteString(sink.q, s.received())
+	io.WriteString(sink, s.spfHeader()) // counts against databytes, as in the patch
 	hops, err := s.blast(sink)
 	if err != nil {
 		q.Abort() // the session ends mid-message: nothing gets queued
