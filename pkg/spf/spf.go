@@ -141,13 +141,17 @@ func newCheck(ctx context.Context, p *Policy, client netip.Addr, sender, helo st
 }
 
 // top evaluates the sender domain's policy with the site's rules in it,
-// or the site's guess and rules when the domain publishes none.
+// or the site's guess and rules when the domain publishes none. Rules or
+// a guess that do not parse make every result unknown, as the patch's
+// would once it reached them.
 func (c *check) top() outcome {
+	rules, err := c.siteRecord(c.p.Rules, false)
+	if err != nil {
+		return c.badSitePolicy()
+	}
 	rec, o := c.fetch(c.domain)
 	if rec != nil {
-		if rules, err := c.siteRecord(c.p.Rules, false); err == nil {
-			rec.withRules(rules)
-		}
+		rec.withRules(rules)
 		return c.evaluate(rec, c.domain, true)
 	}
 	if o.result != None {
@@ -155,11 +159,7 @@ func (c *check) top() outcome {
 	}
 	guess, err := c.siteRecord(c.p.Guess, true)
 	if err != nil {
-		return outcome{result: Unknown, local: true, domain: c.domain, problem: "parse error in local policy"}
-	}
-	rules, err := c.siteRecord(c.p.Rules, false)
-	if err != nil {
-		return outcome{result: Unknown, local: true, domain: c.domain, problem: "parse error in local policy"}
+		return c.badSitePolicy()
 	}
 	guess.terms = append(guess.terms, rules.terms...)
 	if len(guess.terms) == 0 {
@@ -170,6 +170,10 @@ func (c *check) top() outcome {
 		return o
 	}
 	return guessed
+}
+
+func (c *check) badSitePolicy() outcome {
+	return outcome{result: Unknown, local: true, domain: c.domain, problem: "parse error in local policy"}
 }
 
 // siteRecord parses spfrules or spfguess; guess marks the terms whose
@@ -260,9 +264,8 @@ func (c *check) evaluate(rec *record, domain string, top bool) outcome {
 		return o
 	}
 	if top {
-		if rules, err := c.siteRecord(c.p.Rules, false); err == nil {
-			next.withRules(rules)
-		}
+		rules, _ := c.siteRecord(c.p.Rules, false) // top checked that they parse
+		next.withRules(rules)
 	}
 	return c.evaluate(next, target, top)
 }

@@ -390,3 +390,21 @@ func (c *countingDNS) Addrs(ctx context.Context, name string, want6 bool) ([]net
 	c.queries++
 	return c.memoryDNS.Addrs(ctx, name, want6)
 }
+
+// TestBadSitePolicy: spfrules or spfguess that do not parse make the
+// result unknown, with or without a policy in DNS.
+func TestBadSitePolicy(t *testing.T) {
+	p, _ := testPolicy(t)
+	ip := netip.MustParseAddr("192.0.2.7")
+	for _, site := range []struct{ rules, guess, sender string }{
+		{"ip4:300.0.0.0", "", "a@pass.test"},
+		{"ip4:300.0.0.0", "", "a@none.test"},
+		{"", "a/99", "a@none.test"},
+	} {
+		p.Rules, p.Guess = site.rules, site.guess
+		v := p.Check(context.Background(), ip, site.sender, "")
+		if v.Result != Unknown || !strings.Contains(v.Info, "parse error in local policy") {
+			t.Errorf("rules %q guess %q for %s: %v %q", site.rules, site.guess, site.sender, v.Result, v.Info)
+		}
+	}
+}
