@@ -10,6 +10,7 @@ package smtpd
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,18 @@ type Config struct {
 	// RcptCheck is $RCPTCHECK: a program run for every recipient that
 	// passed the other checks, which may refuse it (the RCPTCHECK patch).
 	RcptCheck string
+
+	// Session rules of the combined patch, from the environment.
+	RequireAuth  bool          // $REQUIRE_AUTH: MAIL only after AUTH
+	ForceTLS     bool          // $FORCE_TLS: MAIL only over TLS
+	DenyTLS      bool          // $DENY_TLS: no STARTTLS
+	GreetDelay   time.Duration // $GREETDELAY: wait before the greeting
+	DropPreGreet bool          // $DROP_PRE_GREET: refuse a client that talks first
+
+	// Log takes the session's notes (qmail-smtpd's descriptor 2), each
+	// line starting "qmail-smtpd[PID]: "; nil: none.
+	Log io.Writer
+	PID int
 
 	// SPF checks senders as the qmail-spf patch does; nil when
 	// spfbehavior is 0. SPFBehavior is 1 to 6 then.
@@ -161,6 +174,7 @@ func Load(dir string, getenv func(string) (string, bool)) (*Config, error) {
 	c.DataBytes = int64(databytes)
 
 	c.loadClient(getenv)
+	c.loadPolicy(getenv)
 	if err := c.loadSPF(ctl, getenv); err != nil {
 		return nil, wrap(err)
 	}

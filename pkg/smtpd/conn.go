@@ -63,6 +63,17 @@ func (c *conn) readLine() ([]byte, error) {
 	return line, err
 }
 
+// peekWithin waits up to d for the client to send something, and keeps
+// what it sends for the next read. It fails with errTimeout when nothing
+// came.
+func (c *conn) peekWithin(d time.Duration) error {
+	saved := c.reader.timeout
+	c.reader.timeout = d
+	defer func() { c.reader.timeout = saved }()
+	_, err := c.in.Peek(1)
+	return err
+}
+
 // readDeadliner and writeDeadliner are connections that can bound one
 // operation in time: net.Conn, and sockets and pipes as *os.File once the
 // caller made them non-blocking.

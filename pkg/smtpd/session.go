@@ -111,10 +111,17 @@ func Serve(cfg *Config, r io.Reader, w io.Writer) int {
 var errStrayLF = errors.New("bare LF in message")
 
 func (s *session) run() error {
+	if reply := s.misconfigured(); reply != "" {
+		s.c.reply(reply)
+		return errRefused
+	}
 	if s.cfg.SMTPS {
 		if err := s.smtps(); err != nil {
 			return err
 		}
+	}
+	if err := s.waitBeforeGreeting(); err != nil {
+		return err
 	}
 	s.c.reply("220 " + s.cfg.Greeting + " ESMTP\r\n")
 	for {
@@ -214,6 +221,9 @@ func (s *session) address(arg string) (string, bool) {
 }
 
 func (s *session) mail(arg string) {
+	if !s.mailAllowed() {
+		return
+	}
 	addr, ok := s.address(arg)
 	if !ok {
 		s.c.reply(replySyntax)

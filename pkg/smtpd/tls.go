@@ -33,7 +33,11 @@ var errTLSFailed = errors.New("TLS handshake failed")
 // tlsOffered says whether EHLO lists STARTTLS: there is a certificate and
 // the session is not encrypted yet.
 func (s *session) tlsOffered() bool {
-	if s.tlsOn || s.cfg.ServerCert == "" {
+	return !s.tlsOn && !s.cfg.DenyTLS && s.certificateExists()
+}
+
+func (s *session) certificateExists() bool {
+	if s.cfg.ServerCert == "" {
 		return false
 	}
 	_, err := os.Stat(s.cfg.ServerCert)
@@ -43,7 +47,11 @@ func (s *session) tlsOffered() bool {
 // startTLS answers STARTTLS.
 func (s *session) startTLS(arg string) error {
 	if !s.tlsOffered() {
-		s.c.reply(replyUnimpl)
+		reply := replyUnimpl
+		if s.cfg.DenyTLS && !s.tlsOn && s.certificateExists() {
+			reply = replyTLSDenied
+		}
+		s.c.reply(reply)
 		return s.c.flush()
 	}
 	if arg != "" {
