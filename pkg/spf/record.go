@@ -61,6 +61,10 @@ func parseRecord(text string, local bool) (*record, error) {
 // add parses one term, a modifier ("name=value") or a mechanism.
 func (r *record) add(word string, local bool) error {
 	if name, value, ok := strings.Cut(word, "="); ok && isModifierName(name) {
+		known := strings.EqualFold(name, "redirect") || strings.EqualFold(name, "exp")
+		if known && value == "" {
+			return &syntaxError{name + " needs a domain"}
+		}
 		switch strings.ToLower(name) {
 		case "redirect":
 			if r.redirect != "" {

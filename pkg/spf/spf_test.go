@@ -246,7 +246,7 @@ func TestParseRecord(t *testing.T) {
 		"all:x", "include", "include:", "exists", "a:", "a/33", "a//129", "a/024", "a/-1",
 		"ptr/24", "ip4", "ip4:192.0.2.0/33", "ip4:2001:db8::1", "ip6:192.0.2.1", "ip4:1.2.3",
 		"ip6:fe80::1%eth0", "a:%{z}", "redirect=a redirect=b", "exp=a exp=b", "=x", "-", "a:b%",
-		"foo", "bar:baz", "1mech",
+		"foo", "bar:baz", "1mech", "redirect=", "exp=",
 	}
 	for _, text := range bad {
 		if _, err := parseRecord(text, false); err == nil {
