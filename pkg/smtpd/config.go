@@ -55,6 +55,9 @@ type Config struct {
 	// passed the other checks, which may refuse it (the RCPTCHECK patch).
 	RcptCheck string
 
+	// ValidRcptTo is $VALIDRCPTTO_CDB, open; nil without it.
+	ValidRcptTo *ValidRcptTo
+
 	// Session rules of the combined patch, from the environment.
 	RequireAuth  bool          // $REQUIRE_AUTH: MAIL only after AUTH
 	ForceTLS     bool          // $FORCE_TLS: MAIL only over TLS
@@ -175,6 +178,9 @@ func Load(dir string, getenv func(string) (string, bool)) (*Config, error) {
 
 	c.loadClient(getenv)
 	c.loadPolicy(getenv)
+	if err := c.loadValidRcptTo(getenv); err != nil {
+		return nil, wrap(err)
+	}
 	if err := c.loadSPF(ctl, getenv); err != nil {
 		return nil, wrap(err)
 	}

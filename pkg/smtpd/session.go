@@ -76,6 +76,8 @@ type session struct {
 	spfInfo    string // the Received-SPF text of MAIL's check
 	spfRefusal string // the reply every RCPT gets when SPF refuses the sender
 
+	invalidRcpts int // recipients validrcptto.cdb refused in this session
+
 	data []byte // reusable buffer for decoded message bytes
 }
 
@@ -259,6 +261,7 @@ func (s *session) rcpt(arg string) error {
 		s.c.reply(s.spfRefusal)
 		return nil
 	}
+	relaying := s.cfg.Relay
 	if s.cfg.Relay {
 		addr += s.cfg.RelayClient
 	} else {
@@ -275,6 +278,16 @@ func (s *session) rcpt(arg string) error {
 				s.c.reply(s.noGatewayReply())
 				return nil
 			}
+			relaying = true
+		}
+	}
+	if s.cfg.ValidRcptTo != nil && !relaying {
+		valid, err := s.validRecipient(addr)
+		if err != nil {
+			return &ControlError{Err: err}
+		}
+		if !valid {
+			return s.refuseInvalid(addr)
 		}
 	}
 	if s.rcptsBytes+len(addr)+2 > MaxEnvelope {
