@@ -28,7 +28,7 @@ func main() {
 	// "qmail-smtpd hostname checkpassword subprogram ...", as with the
 	// qmail-smtpd-auth patch, turns on SMTP AUTH.
 	if len(os.Args) > 2 {
-		cfg.Checkpassword = os.Args[2:]
+		cfg.AuthHost, cfg.Checkpassword = os.Args[1], os.Args[2:]
 	}
 	cfg.Log, cfg.PID = os.Stderr, os.Getpid()
 	if _, err := smtpd.LocalIPs(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -13,7 +14,8 @@ import (
 
 // SMTP AUTH (RFC 4954) as the qmail-smtpd-auth patch offers it: started
 // as "qmail-smtpd hostname checkpassword subprogram ...", qmail-smtpd
-// accepts AUTH LOGIN and AUTH PLAIN and asks the checkpassword program,
+// accepts AUTH LOGIN and AUTH PLAIN (and with ALLOW_CRAM, CRAM-MD5) and
+// asks the checkpassword program,
 // which reads "user\0password\0challenge\0" on descriptor 3 and exits 0
 // for a good password. An authenticated client may relay, as if
 // RELAYCLIENT were set empty, and its name goes into the Received line
@@ -45,13 +47,33 @@ func (s *session) authOffered() bool {
 	return len(s.cfg.Checkpassword) > 0 && (s.tlsOn || s.cfg.InsecureAuth)
 }
 
+// cramOffered says whether CRAM-MD5 may be used: ALLOW_CRAM set, as in
+// John Simpson's combined patch, for a checkpassword program that knows
+// it (vchkpw, cmd5checkpw). It sends no password, so clear text will do.
+func (s *session) cramOffered() bool {
+	return len(s.cfg.Checkpassword) > 0 && s.cfg.AllowCram
+}
+
+// authEHLO is the AUTH part of the EHLO reply.
+func (s *session) authEHLO() string {
+	switch {
+	case s.authOffered() && s.cramOffered():
+		return "250-AUTH LOGIN CRAM-MD5 PLAIN\r\n250-AUTH=LOGIN CRAM-MD5 PLAIN\r\n"
+	case s.authOffered():
+		return "250-AUTH LOGIN PLAIN\r\n250-AUTH=LOGIN PLAIN\r\n"
+	case s.cramOffered():
+		return "250-AUTH CRAM-MD5\r\n250-AUTH=CRAM-MD5\r\n"
+	}
+	return ""
+}
+
 // auth answers AUTH mechanism [initial-response].
 func (s *session) auth(arg string) error {
 	switch {
 	case len(s.cfg.Checkpassword) == 0: // the plain qmail-smtpd
 		s.c.reply(replyUnimpl)
 		return s.c.flush()
-	case !s.authOffered():
+	case !s.authOffered() && !s.cramOffered():
 		s.c.reply(replyAuthNone)
 		return s.c.flush()
 	case s.authUser != "":
@@ -63,13 +85,15 @@ func (s *session) auth(arg string) error {
 	}
 	mechanism, initial, _ := strings.Cut(arg, " ")
 	initial = strings.TrimLeft(initial, " ")
-	var user, pass string
+	var user, pass, challenge string
 	var err error
-	switch smtpaddr.Lower(mechanism) {
-	case "login":
+	switch mech := smtpaddr.Lower(mechanism); {
+	case mech == "login" && s.authOffered():
 		user, pass, err = s.authLogin(initial)
-	case "plain":
+	case mech == "plain" && s.authOffered():
 		user, pass, err = s.authPlain(initial)
+	case mech == "cram-md5" && s.cramOffered():
+		user, pass, challenge, err = s.authCram()
 	default:
 		s.c.reply(replyAuthMechanism)
 		return s.c.flush()
@@ -82,14 +106,14 @@ func (s *session) auth(arg string) error {
 	case err != nil:
 		return err // the client went away
 	default:
-		s.c.reply(s.checkPassword(user, pass))
+		s.c.reply(s.checkPassword(user, pass, challenge))
 	}
 	return s.c.flush()
 }
 
 // checkPassword runs the checkpassword program and returns the reply.
-func (s *session) checkPassword(user, pass string) string {
-	ok, err := runCheckpassword(s.cfg.Checkpassword, user, pass)
+func (s *session) checkPassword(user, pass, challenge string) string {
+	ok, err := runCheckpassword(s.cfg.Checkpassword, user, pass, challenge)
 	switch {
 	case err != nil:
 		return replyAuthChild
@@ -152,6 +176,30 @@ func (s *session) authPlain(initial string) (user, pass string, err error) {
 	return user, pass, nil
 }
 
+// authCram sends a challenge, "<pid.time@hostname>" as the patch makes
+// it, and reads back "user digest": checkpassword gets the digest as the
+// password and the challenge after it.
+func (s *session) authCram() (user, digest, challenge string, err error) {
+	challenge = "<" + strconv.Itoa(s.cfg.PID) + "." + strconv.FormatInt(s.cfg.Now().Unix(), 10) +
+		"@" + s.cfg.AuthHost + ">"
+	response, err := s.authResponse("334 " + base64.StdEncoding.EncodeToString([]byte(challenge)) + "\r\n")
+	if err != nil {
+		return "", "", "", err
+	}
+	text, err := decodeAuth(response)
+	if err != nil {
+		return "", "", "", err
+	}
+	user, digest, _ = strings.Cut(text, " ")
+	digest = strings.TrimLeft(digest, " ")
+	user, _, _ = strings.Cut(user, "\x00")
+	digest, _, _ = strings.Cut(digest, "\x00")
+	if user == "" || digest == "" {
+		return "", "", "", errAuthInput
+	}
+	return user, digest, challenge, nil
+}
+
 // authResponse sends a 334 challenge and reads the client's line; "*"
 // cancels the exchange.
 func (s *session) authResponse(challenge string) (string, error) {
@@ -178,10 +226,10 @@ func decodeAuth(text string) (string, error) {
 }
 
 // runCheckpassword runs the checkpassword command with the user name,
-// the password and an empty challenge on descriptor 3. Descriptors 0 and
+// the password and the challenge (empty but for CRAM-MD5) on descriptor 3. Descriptors 0 and
 // 1 get /dev/null rather than the client's connection, so nothing the
 // program prints can reach the client; 2 stays the log.
-func runCheckpassword(command []string, user, pass string) (bool, error) {
+func runCheckpassword(command []string, user, pass, challenge string) (bool, error) {
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		return false, err
@@ -200,7 +248,7 @@ func runCheckpassword(command []string, user, pass string) (bool, error) {
 		w.Close()
 		return false, err
 	}
-	data := []byte(user + "\x00" + pass + "\x00\x00")
+	data := []byte(user + "\x00" + pass + "\x00" + challenge + "\x00")
 	w.Write(data) // a program that does not read it simply fails
 	w.Close()
 	clear(data)

@@ -1,7 +1,10 @@
 package smtpd
 
 import (
+	"crypto/hmac"
+	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,4 +116,48 @@ func TestAuthOverTLS(t *testing.T) {
 	c.encrypt()
 	c.expect("EHLO x\r\n", ehloAuth)
 	c.expect("AUTH PLAIN "+b64("\x00alice\x00secret")+"\r\n", "235 ok, go ahead (#2.0.0)\r\n")
+}
+
+// TestAuthCramMD5: with ALLOW_CRAM, CRAM-MD5 is offered even without TLS
+// and checkpassword gets the user, the client's digest and the challenge.
+func TestAuthCramMD5(t *testing.T) {
+	var queues []*fakeQueue
+	cfg := testConfig(&queues)
+	dir := t.TempDir()
+	got := filepath.Join(dir, "got")
+	script := "#!/bin/sh\ntr '\\000' '\\n' <&3 > " + got + "\n[ \"$(sed -n 1p " + got + ")\" = alice ] && exec \"$@\"\nexit 1\n"
+	path := filepath.Join(dir, "checkpassword")
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Checkpassword, cfg.AuthHost, cfg.AllowCram, cfg.PID = []string{path, "true"}, "mx.example.com", true, 321
+	c := startSession(t, cfg)
+	c.expect("", "220 mx.example.com ESMTP\r\n")
+	c.expect("EHLO x\r\n", "250-mx.example.com\r\n250-AUTH CRAM-MD5\r\n250-AUTH=CRAM-MD5\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+	c.expect("AUTH LOGIN\r\n", "504 auth type unimplemented (#5.5.1)\r\n")
+	c.send("AUTH CRAM-MD5\r\n")
+	prompt := c.reply()
+	challenge, err := base64.StdEncoding.DecodeString(strings.TrimSuffix(strings.TrimPrefix(prompt, "334 "), "\r\n"))
+	if want := "<321.1795600000@mx.example.com>"; err != nil || string(challenge) != want {
+		t.Fatalf("challenge %q (%q), want %q", challenge, prompt, want)
+	}
+	mac := hmac.New(md5.New, []byte("secret"))
+	mac.Write(challenge)
+	digest := hex.EncodeToString(mac.Sum(nil))
+	c.expect(b64("alice "+digest)+"\r\n", "235 ok, go ahead (#2.0.0)\r\n")
+	if data, _ := os.ReadFile(got); string(data) != "alice\n"+digest+"\n"+string(challenge)+"\n" {
+		t.Errorf("checkpassword read %q", data)
+	}
+	c.expect("MAIL FROM:<a@example.net>\r\n", "250 ok\r\n")
+	c.expect("RCPT TO:<far@elsewhere.example>\r\n", "250 ok\r\n")
+	c.expect("RSET\r\n", "250 flushed\r\n")
+	c.expect("AUTH CRAM-MD5\r\n", "503 you're already authenticated (#5.5.0)\r\n")
+
+	cfg.InsecureAuth = true // and with passwords allowed, all three
+	c = startSession(t, cfg)
+	c.expect("", "220 mx.example.com ESMTP\r\n")
+	c.expect("EHLO x\r\n", "250-mx.example.com\r\n250-AUTH LOGIN CRAM-MD5 PLAIN\r\n250-AUTH=LOGIN CRAM-MD5 PLAIN\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+	c.send("AUTH CRAM-MD5\r\n")
+	c.reply()
+	c.expect(b64("alice")+"\r\n", "501 malformed auth input (#5.5.4)\r\n")
 }

@@ -40,7 +40,9 @@ type Config struct {
 	// Checkpassword is the command that checks AUTH passwords (from
 	// qmail-smtpd's arguments); none: no AUTH.
 	Checkpassword []string
-	InsecureAuth  bool // $ALLOW_INSECURE_AUTH: AUTH also without TLS
+	InsecureAuth  bool   // $ALLOW_INSECURE_AUTH: AUTH also without TLS
+	AllowCram     bool   // $ALLOW_CRAM: CRAM-MD5 too, even without TLS
+	AuthHost      string // qmail-smtpd's first argument, in CRAM-MD5 challenges
 
 	// Tarpitting, as Chris Johnson's tarpit patch does it: from the
 	// TarpitCount-th accepted recipient of a message on, each further

@@ -181,9 +181,7 @@ func (s *session) dispatch(verb, arg string) error {
 		if s.tlsOffered() {
 			s.c.reply("250-STARTTLS\r\n")
 		}
-		if s.authOffered() {
-			s.c.reply("250-AUTH LOGIN PLAIN\r\n250-AUTH=LOGIN PLAIN\r\n")
-		}
+		s.c.reply(s.authEHLO())
 		s.c.reply("250-PIPELINING\r\n250 8BITMIME\r\n")
 		s.seenMail = false
 		s.setHelo(arg)
