@@ -67,6 +67,9 @@ type Config struct {
 	GreetDelay   time.Duration // $GREETDELAY: wait before the greeting
 	DropPreGreet bool          // $DROP_PRE_GREET: refuse a client that talks first
 
+	LogMail bool // $QMAILSMTPD_LOG_MAIL: log each accepted MAIL's sender
+	LogRcpt bool // $QMAILSMTPD_LOG_RCPT: log each RCPT's address
+
 	// Log takes the session's notes (qmail-smtpd's descriptor 2), each
 	// line starting "qmail-smtpd[PID]: "; nil: none.
 	Log io.Writer

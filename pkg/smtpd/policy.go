@@ -35,6 +35,7 @@ func (c *Config) loadPolicy(getenv func(string) (string, bool)) {
 	c.RequireAuth, c.ForceTLS, c.DenyTLS = on("REQUIRE_AUTH"), on("FORCE_TLS"), on("DENY_TLS")
 	c.DropPreGreet = on("DROP_PRE_GREET")
 	c.AllowCram = on("ALLOW_CRAM")
+	c.LogMail, c.LogRcpt = on("QMAILSMTPD_LOG_MAIL"), on("QMAILSMTPD_LOG_RCPT")
 	if v, ok := getenv("GREETDELAY"); ok {
 		n, _ := scanUlong(v)
 		c.GreetDelay = time.Duration(min(n, 3600)) * time.Second

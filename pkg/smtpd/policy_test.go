@@ -134,10 +134,24 @@ func TestGreetDelay(t *testing.T) {
 }
 
 func TestLoadPolicy(t *testing.T) {
-	env := map[string]string{"REQUIRE_AUTH": "1", "FORCE_TLS": "0", "DENY_TLS": "", "GREETDELAY": "5", "DROP_PRE_GREET": "2x"}
+	env := map[string]string{"REQUIRE_AUTH": "1", "FORCE_TLS": "0", "DENY_TLS": "", "GREETDELAY": "5", "DROP_PRE_GREET": "2x",
+		"ALLOW_CRAM": "1", "QMAILSMTPD_LOG_RCPT": "1"}
 	var cfg Config
 	cfg.loadPolicy(func(name string) (string, bool) { v, ok := env[name]; return v, ok })
-	if !cfg.RequireAuth || cfg.ForceTLS || cfg.DenyTLS || cfg.GreetDelay != 5*time.Second || !cfg.DropPreGreet {
+	if !cfg.RequireAuth || cfg.ForceTLS || cfg.DenyTLS || cfg.GreetDelay != 5*time.Second || !cfg.DropPreGreet ||
+		!cfg.AllowCram || cfg.LogMail || !cfg.LogRcpt {
 		t.Errorf("loaded %+v", cfg)
+	}
+}
+
+func TestLogMailAndRcpt(t *testing.T) {
+	var queues []*fakeQueue
+	cfg := testConfig(&queues)
+	var log bytes.Buffer
+	cfg.Log, cfg.PID, cfg.LogMail, cfg.LogRcpt = &log, 5, true, true
+	serve(cfg, "MAIL FROM:<a@b.test>\r\nRCPT TO:<u@example.com>\r\nRCPT TO:<far@elsewhere.test>\r\n")
+	want := "qmail-smtpd[5]: MAIL FROM:<a@b.test>\nqmail-smtpd[5]: RCPT TO:<u@example.com>\nqmail-smtpd[5]: RCPT TO:<far@elsewhere.test>\n"
+	if log.String() != want {
+		t.Errorf("log %q, want %q", log.String(), want)
 	}
 }

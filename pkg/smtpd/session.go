@@ -233,6 +233,9 @@ func (s *session) mail(arg string) {
 	if !s.checkSPF(addr) {
 		return
 	}
+	if s.cfg.LogMail {
+		s.logf("MAIL FROM:<%s>", addr)
+	}
 	s.seenMail = true
 	s.mailFrom = addr
 	s.rcpts = s.rcpts[:0]
@@ -250,6 +253,9 @@ func (s *session) rcpt(arg string) error {
 	if !ok {
 		s.c.reply(replySyntax)
 		return nil
+	}
+	if s.cfg.LogRcpt {
+		s.logf("RCPT TO:<%s>", addr)
 	}
 	if s.barf {
 		s.c.reply(replyBMF)

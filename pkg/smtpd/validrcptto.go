@@ -55,7 +55,9 @@ func (c *Config) loadValidRcptTo(getenv func(string) (string, bool)) error {
 func (s *session) validRecipient(addr string) (bool, error) {
 	v := s.cfg.ValidRcptTo
 	lower := strings.ToLower(addr)
-	s.vrtLog(1, "RCPT TO: ", lower)
+	if !s.cfg.LogRcpt { // else logged already
+		s.vrtLog(1, "RCPT TO: ", lower)
+	}
 	keys := []string{lower}
 	if at := strings.LastIndexByte(lower, '@'); at >= 0 {
 		user, domain := lower[:at], lower[at:]
