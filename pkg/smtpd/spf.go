@@ -30,8 +30,9 @@ const replySPFLookup = "451 SPF lookup failure (#4.3.0)\r\n"
 const spfTimeout = 20 * time.Second
 
 // loadSPF reads spfbehavior like control_readint, then $SPFBEHAVIOR, and
-// spfrules, spfguess and spfexp (first lines) as the patch's setup does,
-// which fails on an unreadable file whatever the behaviour.
+// when SPF is on spfrules, spfguess and spfexp (first lines). The patch
+// reads those three whatever the behaviour; with SPF off they would only
+// cost every connection three more opens.
 func (c *Config) loadSPF(ctl *control.Dir, getenv func(string) (string, bool)) error {
 	var behavior uint32
 	line, ok, err := ctl.Line("spfbehavior")
@@ -45,14 +46,14 @@ func (c *Config) loadSPF(ctl *control.Dir, getenv func(string) (string, bool)) e
 		n, _ := scanUlong(v)
 		behavior = uint32(n)
 	}
+	if behavior == 0 {
+		return nil
+	}
 	var texts [3]string
 	for i, name := range []string{"spfrules", "spfguess", "spfexp"} {
 		if texts[i], _, err = ctl.Line(name); err != nil {
 			return err
 		}
-	}
-	if behavior == 0 {
-		return nil
 	}
 	c.SPFBehavior = int(min(behavior, spfRefuseAllButPass))
 	c.SPF = &spf.Policy{
