@@ -89,7 +89,7 @@ func spfRefuses(behavior int, r spf.Result) bool {
 // otherwise it notes the Received-SPF text and whether RCPT will refuse.
 func (s *session) checkSPF(sender string) bool {
 	s.spfInfo, s.spfRefusal = "", ""
-	if s.cfg.SPF == nil || s.cfg.Relay {
+	if s.cfg.SPF == nil || s.cfg.Relay || s.barf { // badmailfrom refuses first anyway
 		return true
 	}
 	client, _ := netip.ParseAddr(s.cfg.RemoteIP)

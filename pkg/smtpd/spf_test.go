@@ -86,12 +86,16 @@ func TestSPFRefusalText(t *testing.T) {
 	if !strings.Contains(out, "550 192.0.2.10 is not a mail server of fail.test (#5.7.1)\r\n") {
 		t.Errorf("with spfexp:\n%s", out)
 	}
-	// badmailfrom comes first; a new MAIL checks again.
+	// badmailfrom comes first, without a lookup; a new MAIL checks again.
+	cfg, srv := spfConfig(t, &queues, 3)
 	cfg.BadMailFrom = map[string]bool{"spammer@fail.test": true}
 	out, _ = serve(cfg, "MAIL FROM:<spammer@fail.test>\r\nRCPT TO:<u@example.com>\r\nRSET\r\n"+
 		"MAIL FROM:<a@pass.test>\r\nRCPT TO:<u@example.com>\r\n")
 	if !strings.Contains(out, "\r\n553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)\r\n250 flushed\r\n250 ok\r\n250 ok\r\n") {
 		t.Errorf("badmailfrom, then a passing sender:\n%s", out)
+	}
+	if q := srv.Queries(); len(q) != 1 || q[0] != "TXT pass.test." {
+		t.Errorf("queries %q, want only pass.test's policy", q)
 	}
 }
 

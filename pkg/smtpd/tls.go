@@ -30,8 +30,8 @@ const (
 // said to the client.
 var errTLSFailed = errors.New("TLS handshake failed")
 
-// tlsOffered says whether EHLO lists STARTTLS: there is a certificate and
-// the session is not encrypted yet.
+// tlsOffered says whether EHLO lists STARTTLS: there is a certificate, the
+// session is not encrypted yet, and DENY_TLS does not forbid it.
 func (s *session) tlsOffered() bool {
 	return !s.tlsOn && !s.cfg.DenyTLS && s.certificateExists()
 }
