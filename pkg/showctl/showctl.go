@@ -146,6 +146,7 @@ var extras = []item{
 	{"clientcert.pem", 'x', false, "", "Certificate the SMTP client shows to servers that ask.", ""},
 	{"datelocal", 'x', false, "", "qmail-inject writes Date fields in local time.", ""},
 	{"dkimkeys", 'l', false, "", "DKIM key (domain:selector:file): ", ""},
+	{"mfcheck", 'i', false, "0", "SMTP MAIL domain check level is ", ""},
 	{"notlshosts", 'x', false, "", "SMTP client never tries STARTTLS with the hosts named in this directory.", ""},
 	{"remotereuse", 'i', false, "0", "SMTP client keeps idle connections for ", " seconds"},
 	{"servercert.pem", 'x', false, "", "SMTP server certificate: STARTTLS is offered.", ""},

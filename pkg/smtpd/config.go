@@ -57,6 +57,11 @@ type Config struct {
 	// passed the other checks, which may refuse it (the RCPTCHECK patch).
 	RcptCheck string
 
+	// MFCheck is control/mfcheck or $MFCHECK: 0 off, 1 on, 2 and 3 log
+	// more; MailDNS answers its lookups.
+	MFCheck int
+	MailDNS MailDNS
+
 	// ValidRcptTo is $VALIDRCPTTO_CDB, open; nil without it.
 	ValidRcptTo *ValidRcptTo
 
@@ -184,6 +189,9 @@ func Load(dir string, getenv func(string) (string, bool)) (*Config, error) {
 	c.loadClient(getenv)
 	c.loadPolicy(getenv)
 	if err := c.loadValidRcptTo(getenv); err != nil {
+		return nil, wrap(err)
+	}
+	if err := c.loadMFCheck(ctl, getenv); err != nil {
 		return nil, wrap(err)
 	}
 	if err := c.loadSPF(ctl, getenv); err != nil {

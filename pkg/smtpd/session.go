@@ -230,7 +230,7 @@ func (s *session) mail(arg string) {
 		return
 	}
 	s.barf = s.cfg.badMailFrom(addr)
-	if !s.checkSPF(addr) {
+	if !s.mfCheck(addr) || !s.checkSPF(addr) {
 		return
 	}
 	if s.cfg.LogMail {
