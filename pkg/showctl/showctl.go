@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/quail-mta/quail/pkg/control"
 )
@@ -243,9 +244,27 @@ func (p *printer) list(it item) bool {
 	}
 	fmt.Fprint(p.w, "\n")
 	for _, l := range lines {
+		if it.name == "smtproutes" {
+			l = hidePassword(l)
+		}
 		fmt.Fprintf(p.w, "%s%s%s\n", it.pre, safe(l), it.post)
 	}
 	return true
+}
+
+// hidePassword keeps the password of an smtproutes line with an AUTH login
+// ("domain:relay:port user password") out of the output, which people
+// paste into mailing lists.
+func hidePassword(route string) string {
+	relay, login, ok := strings.Cut(route, " ")
+	if !ok {
+		return route
+	}
+	user, password, ok := strings.Cut(login, " ")
+	if !ok || password == "" {
+		return route
+	}
+	return relay + " " + user + " (password not shown)"
 }
 
 func (p *printer) moreRcptHosts(hasRcpthosts bool) {
