@@ -73,3 +73,61 @@ func TestSwaksTLSAndAuth(t *testing.T) {
 		}
 	}
 }
+
+// TestSwaksSubmissionPort: a submission service as sites set it up with
+// the combined patch's variables in the rules (REQUIRE_AUTH, FORCE_TLS):
+// swaks gets no further than MAIL without STARTTLS or without AUTH, and
+// gets through with both, by PLAIN and, with ALLOW_CRAM, by CRAM-MD5
+// against a checkpassword that checks the digest.
+func TestSwaksSubmissionPort(t *testing.T) {
+	swaks := testenv.Tool(t, "swaks")
+	testenv.Tool(t, "python3")
+	s := newSystem(t, nil)
+	testcert.Write(t, filepath.Join(s.home, "control", "servercert.pem"), "e2e.test")
+	// env finds a python3 the system's user may run (root's PATH may
+	// start with a pyenv shim under /root).
+	check := s.write("checkpassword", "#!/usr/bin/env python3\n"+`import hashlib, hmac, os, sys
+data = b""
+while chunk := os.read(3, 4096):
+    data += chunk
+user, password, challenge = data.split(b"\0")[:3]
+if challenge:
+    good = hmac.new(b"secret", challenge, hashlib.md5).hexdigest().encode() == password
+else:
+    good = password == b"secret"
+if user == b"alice" and good:
+    os.execvp(sys.argv[1], sys.argv[1:])
+sys.exit(1)
+`)
+	os.Chmod(check, 0o755)
+	rules := s.write("tcp.smtp", ":allow,REQUIRE_AUTH=\"1\",FORCE_TLS=\"1\",ALLOW_CRAM=\"1\"\n")
+	s.compileRules(rules)
+	s.startServer(s.command("tcpserver", "-1", "-H", "-R", "-l", "e2e.test", "-x", rules+".cdb",
+		"127.0.0.1", "0", "qmail-smtpd", "e2e.test", check, "/bin/true"))
+
+	send := func(args ...string) (string, error) {
+		base := []string{"--server", s.smtp, "--from", "alice@e2e.test", "--to", "far@elsewhere.test",
+			"--h-Subject", "submitted", "--body", "through the submission port"}
+		out, err := exec.Command(swaks, append(base, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := send(); err == nil || !strings.Contains(out, "503 STARTTLS first (#5.5.1)") {
+		t.Errorf("without TLS: %v\n%s", err, out)
+	}
+	if out, err := send("--tls"); err == nil || !strings.Contains(out, "503 AUTH first (#5.5.1)") {
+		t.Errorf("without AUTH: %v\n%s", err, out)
+	}
+	if out, err := send("--tls", "--auth", "CRAM-MD5", "--auth-user", "alice", "--auth-password", "wrong"); err == nil ||
+		!strings.Contains(out, "535 authorization failed") {
+		t.Errorf("CRAM-MD5 with a wrong password: %v\n%s", err, out)
+	}
+	for _, mechanism := range []string{"PLAIN", "CRAM-MD5"} {
+		out, err := send("--tls", "--auth", mechanism, "--auth-user", "alice", "--auth-password", "secret")
+		if err != nil || !strings.Contains(out, "235 ok, go ahead") || !strings.Contains(out, "250 ok ") {
+			t.Errorf("AUTH %s over TLS: %v\n%s", mechanism, err, out)
+		}
+	}
+	if messages, _ := filepath.Glob(filepath.Join(s.home, "queue", "mess", "*", "*")); len(messages) != 2 {
+		t.Errorf("%d messages queued, want 2", len(messages))
+	}
+}
