@@ -15,6 +15,7 @@ import (
 
 	"github.com/quail-mta/quail/pkg/headerbody"
 	"github.com/quail-mta/quail/pkg/maildir"
+	"github.com/quail-mta/quail/pkg/visible"
 )
 
 // Interval is how long maildirwatch waits between screens.
@@ -103,10 +104,10 @@ func summary(out *bufio.Writer, msg io.Reader) error {
 	if err != nil {
 		return err
 	}
-	printable(fromLine, '/')
-	printable(sender, '?')
-	printable(recipient, '?')
-	printable(text, '/')
+	visible.Bytes(fromLine, ' ', '/')
+	visible.Bytes(sender, ' ', '?')
+	visible.Bytes(recipient, ' ', '?')
+	visible.Bytes(text, ' ', '/')
 	out.WriteString("FROM ")
 	out.Write(sender)
 	out.WriteString(" TO <")
@@ -120,12 +121,4 @@ func summary(out *bufio.Writer, msg io.Reader) error {
 	out.Write(text)
 	out.WriteString("\n\n")
 	return nil
-}
-
-func printable(b []byte, with byte) {
-	for i, c := range b {
-		if c < 32 || c > 126 {
-			b[i] = with
-		}
-	}
 }

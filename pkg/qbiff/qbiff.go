@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/quail-mta/quail/pkg/headerbody"
+	"github.com/quail-mta/quail/pkg/visible"
 )
 
 // textLimit is how much of the subject and body the notice shows.
@@ -24,7 +25,7 @@ const textLimit = 78
 // non-printable byte replaced.
 func Notice(local, sender string, msg io.Reader) ([]byte, error) {
 	tofrom := []byte("*** TO <" + local + "> FROM <" + sender + ">")
-	printable(tofrom, '_')
+	visible.Bytes(tofrom, ' ', '_')
 	text := []byte("    ")
 	add := func(b []byte) {
 		if n := textLimit - len(text); n > 0 {
@@ -49,7 +50,7 @@ func Notice(local, sender string, msg io.Reader) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	printable(text, '/')
+	visible.Bytes(text, ' ', '/')
 	var b bytes.Buffer
 	b.WriteString("\r\n\a")
 	b.Write(tofrom)
@@ -57,14 +58,6 @@ func Notice(local, sender string, msg io.Reader) ([]byte, error) {
 	b.Write(text)
 	b.WriteString("\r\n")
 	return b.Bytes(), nil
-}
-
-func printable(b []byte, with byte) {
-	for i, c := range b {
-		if c < 32 || c > 126 {
-			b[i] = with
-		}
-	}
 }
 
 // UtmpPath is the login record the notice looks users up in.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/quail-mta/quail/pkg/djberr"
+	"github.com/quail-mta/quail/pkg/visible"
 )
 
 const split = 23
@@ -111,10 +112,10 @@ func listMessage(queue string, id uint64, out *bufio.Writer) error {
 			if rec[0] == 'D' {
 				prefix = "  done"
 			}
-			recips = append(recips, prefix+"\t"+channel+"\t"+printable(string(rec[1:])))
+			recips = append(recips, prefix+"\t"+channel+"\t"+visible.String(string(rec[1:]), ' ', '_'))
 		}
 	}
-	out.WriteString(printable(line) + "\n")
+	out.WriteString(visible.String(line, ' ', '_') + "\n")
 	for _, r := range recips {
 		out.WriteString(r + "\n")
 	}
@@ -127,15 +128,4 @@ var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
 func qreadDate(t time.Time) string {
 	t = t.UTC()
 	return strconv.Itoa(t.Day()) + " " + months[t.Month()-1] + " " + strconv.Itoa(t.Year()) + " " + t.Format("15:04:05") + " GMT"
-}
-
-// printable replaces bytes outside 32..126 with '_'.
-func printable(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c < 32 || c > 126 {
-			b[i] = '_'
-		}
-	}
-	return string(b)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/quail-mta/quail/pkg/control"
 	"github.com/quail-mta/quail/pkg/rfc822"
 	"github.com/quail-mta/quail/pkg/tcpto"
+	"github.com/quail-mta/quail/pkg/visible"
 )
 
 // Config is everything a delivery depends on besides its arguments.
@@ -217,7 +218,7 @@ func (d *delivery) find(target string, routed bool) ([]Candidate, string) {
 	case outcome == dnsSoft:
 		return nil, textTempDNS
 	case outcome == dnsHard:
-		return nil, textPermDNS1 + safe(target) + textPermDNS2
+		return nil, textPermDNS1 + visible.String(target, '!', '?') + textPermDNS2 // qmail's outsafe
 	case len(list) == 0:
 		return nil, textNoMX
 	}
@@ -255,17 +256,6 @@ func (d *delivery) random() *rand.Rand {
 	}
 	seed := uint64(time.Now().UnixNano())
 	return rand.New(rand.NewPCG(seed, seed>>7))
-}
-
-// safe is qmail's outsafe: bytes outside 33..126 become "?".
-func safe(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c < 33 || c > 126 {
-			b[i] = '?'
-		}
-	}
-	return string(b)
 }
 
 // connect tries the candidates in order, skipping those the timeout table

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/quail-mta/quail/pkg/control"
+	"github.com/quail-mta/quail/pkg/visible"
 )
 
 // Settings are the compiled-in values shown first.
@@ -227,7 +228,7 @@ func (p *printer) line(it item) {
 			text = p.me
 		}
 	}
-	fmt.Fprintf(p.w, "%s%s.\n", it.pre, safe(text))
+	fmt.Fprintf(p.w, "%s%s.\n", it.pre, visible.String(text, ' ', '?'))
 }
 
 // list describes a list file and reports whether it exists.
@@ -247,7 +248,7 @@ func (p *printer) list(it item) bool {
 		if it.name == "smtproutes" {
 			l = hidePassword(l)
 		}
-		fmt.Fprintf(p.w, "%s%s%s\n", it.pre, safe(l), it.post)
+		fmt.Fprintf(p.w, "%s%s%s\n", it.pre, visible.String(l, ' ', '?'), it.post)
 	}
 	return true
 }
@@ -288,15 +289,4 @@ func (p *printer) moreRcptHosts(hasRcpthosts bool) {
 	default:
 		fmt.Fprint(p.w, "Modified recently enough; hopefully up to date.\n")
 	}
-}
-
-// safe prints bytes outside 32..126 as '?'.
-func safe(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c < 32 || c > 126 {
-			b[i] = '?'
-		}
-	}
-	return string(b)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/quail-mta/quail/pkg/resolver"
+	"github.com/quail-mta/quail/pkg/visible"
 )
 
 func isNotFound(err error) bool { return resolver.IsNotFound(err) }
@@ -155,7 +156,7 @@ func (c *check) explain(o outcome) string {
 	if err != nil {
 		text, _ = expandWith(DefaultExplanation, inLocalExplanation, value)
 	}
-	return printable(text)
+	return visible.String(text, ' ', '?')
 }
 
 // domainExplanation looks up and expands an exp= modifier (RFC 7208 6.2):
@@ -170,21 +171,10 @@ func (c *check) domainExplanation(o outcome) (string, bool) {
 		return "", false
 	}
 	text, err := expandWith(texts[0], inExplanation, func(letter byte, _ bool) string { return c.macro(letter, o.domain) })
-	if err != nil || text == "" || printable(text) != text {
+	if err != nil || text == "" || visible.String(text, ' ', '?') != text {
 		return "", false
 	}
 	return text, true
-}
-
-// printable keeps an SMTP reply one line of visible ASCII.
-func printable(s string) string {
-	b := []byte(s)
-	for i, ch := range b {
-		if ch < 0x20 || ch > 0x7e {
-			b[i] = '?'
-		}
-	}
-	return string(b)
 }
 
 // headerSafe keeps a name in the Received-SPF line from breaking the
