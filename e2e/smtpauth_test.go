@@ -28,17 +28,7 @@ func TestSwaksTLSAndAuth(t *testing.T) {
 	check := s.write("checkpassword", "#!/bin/sh\n"+
 		"[ \"$(tr '\\000' ' ' <&3)\" = 'alice secret  ' ] && exec \"$@\"\nexit 1\n")
 	os.Chmod(check, 0o755)
-	rules := s.write("tcp.smtp", ":allow\n") // nobody relays without AUTH
-	s.compileRules(rules)
-	s.startServer(s.command("tcpserver", "-1", "-H", "-R", "-l", "e2e.test", "-x", rules+".cdb",
-		"127.0.0.1", "0", "qmail-smtpd", "e2e.test", check, "/bin/true"))
-
-	send := func(args ...string) (string, error) {
-		base := []string{"--server", s.smtp, "--from", "alice@e2e.test", "--to", "far@elsewhere.test",
-			"--h-Subject", "relayed", "--body", "through an authenticated session"}
-		out, err := exec.Command(swaks, append(base, args...)...).CombinedOutput()
-		return string(out), err
-	}
+	send := s.authServer(swaks, check, ":allow\n") // nobody relays without AUTH
 	if out, err := send(); err == nil || !strings.Contains(out, "553 sorry, that domain isn't in my list of allowed rcpthosts") {
 		t.Errorf("relay without AUTH: %v\n%s", err, out)
 	}
@@ -100,17 +90,7 @@ if user == b"alice" and good:
 sys.exit(1)
 `)
 	os.Chmod(check, 0o755)
-	rules := s.write("tcp.smtp", ":allow,REQUIRE_AUTH=\"1\",FORCE_TLS=\"1\",ALLOW_CRAM=\"1\"\n")
-	s.compileRules(rules)
-	s.startServer(s.command("tcpserver", "-1", "-H", "-R", "-l", "e2e.test", "-x", rules+".cdb",
-		"127.0.0.1", "0", "qmail-smtpd", "e2e.test", check, "/bin/true"))
-
-	send := func(args ...string) (string, error) {
-		base := []string{"--server", s.smtp, "--from", "alice@e2e.test", "--to", "far@elsewhere.test",
-			"--h-Subject", "submitted", "--body", "through the submission port"}
-		out, err := exec.Command(swaks, append(base, args...)...).CombinedOutput()
-		return string(out), err
-	}
+	send := s.authServer(swaks, check, ":allow,REQUIRE_AUTH=\"1\",FORCE_TLS=\"1\",ALLOW_CRAM=\"1\"\n")
 	if out, err := send(); err == nil || !strings.Contains(out, "503 STARTTLS first (#5.5.1)") {
 		t.Errorf("without TLS: %v\n%s", err, out)
 	}
@@ -129,5 +109,22 @@ sys.exit(1)
 	}
 	if messages, _ := filepath.Glob(filepath.Join(s.home, "queue", "mess", "*", "*")); len(messages) != 2 {
 		t.Errorf("%d messages queued, want 2", len(messages))
+	}
+}
+
+// authServer starts tcpserver with the rules given and qmail-smtpd with
+// AUTH through check, and returns a function that sends one message
+// from alice@e2e.test to far@elsewhere.test with swaks and the extra
+// arguments given.
+func (s *system) authServer(swaks, check, rulesText string) func(args ...string) (string, error) {
+	rules := s.write("tcp.smtp", rulesText)
+	s.compileRules(rules)
+	s.startServer(s.command("tcpserver", "-1", "-H", "-R", "-l", "e2e.test", "-x", rules+".cdb",
+		"127.0.0.1", "0", "qmail-smtpd", "e2e.test", check, "/bin/true"))
+	return func(args ...string) (string, error) {
+		base := []string{"--server", s.smtp, "--from", "alice@e2e.test", "--to", "far@elsewhere.test",
+			"--h-Subject", "submitted", "--body", "through an authenticated session"}
+		out, err := exec.Command(swaks, append(base, args...)...).CombinedOutput()
+		return string(out), err
 	}
 }
