@@ -22,8 +22,13 @@ func TestAuthArguments(t *testing.T) {
 	if err := os.WriteFile(check, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// the queue program sees who authenticated
+	queue := filepath.Join(t.TempDir(), "queue-env")
+	if err := os.WriteFile(queue, []byte("#!/bin/sh\nenv > \"$CAPTURE_DIR/env\"\nexec "+h.queue+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(testenv.Bin(t, "qmail-smtpd"), "mx.example.com", check, "/bin/true")
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "QMAILHOME=" + h.dir, "QMAILQUEUE=" + h.queue,
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "QMAILHOME=" + h.dir, "QMAILQUEUE=" + queue,
 		"CAPTURE_DIR=" + h.capture, "ALLOW_INSECURE_AUTH=1"}, baseEnv...)
 	plain := base64.StdEncoding.EncodeToString([]byte("\x00fml\x00listpass"))
 	cmd.Stdin = strings.NewReader("EHLO list.example\r\nAUTH PLAIN " + plain + "\r\n" +
@@ -41,5 +46,9 @@ func TestAuthArguments(t *testing.T) {
 	}
 	if env := string(h.captured(t)["queue.envelope"]); !strings.Contains(env, "Tmember@far.example\x00") {
 		t.Errorf("envelope %q", env)
+	}
+	env := "\n" + string(h.captured(t)["env"])
+	if !strings.Contains(env, "\nTCPREMOTEINFO=fml\n") || !strings.Contains(env, "\nSMTP_AUTH_USER=fml\n") {
+		t.Errorf("the queue program's environment lacks the AUTH user:%s", env)
 	}
 }

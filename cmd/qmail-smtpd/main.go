@@ -30,7 +30,7 @@ func main() {
 	if len(os.Args) > 2 {
 		cfg.AuthHost, cfg.Checkpassword = os.Args[1], os.Args[2:]
 	}
-	cfg.Log, cfg.PID = os.Stderr, os.Getpid()
+	cfg.Log, cfg.PID, cfg.Setenv = os.Stderr, os.Getpid(), os.Setenv
 	if _, err := smtpd.LocalIPs(); err != nil {
 		fail(out, "421 unable to figure out my IP addresses (#4.3.0)\r\n")
 	}

@@ -123,6 +123,12 @@ func (s *session) checkPassword(user, pass, challenge string) string {
 	s.authUser = user
 	s.cfg.Relay, s.cfg.RelayClient = true, ""
 	s.cfg.RemoteInfo, s.cfg.HasRemoteInfo = user, true
+	if s.cfg.Setenv != nil {
+		// as the patches do, for QMAILQUEUE filters and RCPTCHECK
+		// programs that treat authenticated senders apart
+		s.cfg.Setenv("TCPREMOTEINFO", user)
+		s.cfg.Setenv("SMTP_AUTH_USER", user)
+	}
 	return replyAuthOK
 }
 

@@ -43,6 +43,10 @@ type Config struct {
 	InsecureAuth  bool   // $ALLOW_INSECURE_AUTH: AUTH also without TLS
 	AllowCram     bool   // $ALLOW_CRAM: CRAM-MD5 too, even without TLS
 	AuthHost      string // qmail-smtpd's first argument, in CRAM-MD5 challenges
+	// Setenv changes the environment the queue program and RCPTCHECK
+	// get (os.Setenv in qmail-smtpd, one session per process); nil:
+	// they get it unchanged.
+	Setenv func(key, value string) error
 
 	// Tarpitting, as Chris Johnson's tarpit patch does it: from the
 	// TarpitCount-th accepted recipient of a message on, each further
