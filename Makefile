@@ -56,9 +56,9 @@ refs:
 install: all
 	install -d $(DESTDIR)$(QMAILHOME)/bin $(DESTDIR)$(QMAILHOME)/boot $(DESTDIR)$(QMAILHOME)/doc
 	for p in bin/*; do install -m 755 $$p $(DESTDIR)$(QMAILHOME)/bin/; done
-	for s in $$(ls scripts/ucspi | grep -v '\.go$$'); do \
-		sed 's|QMAILHOME|$(QMAILHOME)|g' scripts/ucspi/$$s > $(DESTDIR)$(QMAILHOME)/bin/$$s; \
-		chmod 755 $(DESTDIR)$(QMAILHOME)/bin/$$s; \
+	for s in $$(ls scripts/ucspi/* scripts/qmail/* | grep -v '\.go$$'); do \
+		sed 's|QMAILHOME|$(QMAILHOME)|g' $$s > $(DESTDIR)$(QMAILHOME)/bin/$$(basename $$s); \
+		chmod 755 $(DESTDIR)$(QMAILHOME)/bin/$$(basename $$s); \
 	done
 	for b in $$(ls boot | grep -v '\.go$$'); do \
 		sed 's|QMAILHOME|$(QMAILHOME)|g' boot/$$b > $(DESTDIR)$(QMAILHOME)/boot/$$b; \

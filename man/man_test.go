@@ -126,7 +126,8 @@ func TestEveryProgramHasPage(t *testing.T) {
 }
 
 // building is the sentence a program page carries while its program is not
-// yet under cmd/ (or, for ucspi-tcp's client scripts, scripts/ucspi/).
+// yet under cmd/ (or, for ucspi-tcp's client scripts, scripts/ucspi/, and
+// qmail's mail-reader scripts, scripts/qmail/).
 const building = "quail is building this program"
 
 // TestBuildingNotes keeps the pages honest about what exists: the page of a
@@ -139,7 +140,8 @@ func TestBuildingNotes(t *testing.T) {
 		}
 		_, err := os.Stat(filepath.Join(testenv.Root(), "cmd", p.name))
 		_, scriptErr := os.Stat(filepath.Join(testenv.Root(), "scripts", "ucspi", p.name))
-		built := err == nil || scriptErr == nil // ucspi-tcp's client scripts
+		_, readerErr := os.Stat(filepath.Join(testenv.Root(), "scripts", "qmail", p.name))
+		built := err == nil || scriptErr == nil || readerErr == nil // ucspi-tcp's client scripts, qmail's readers
 		says := strings.Contains(p.text, building)
 		switch {
 		case built && says:

@@ -179,6 +179,10 @@ var Programs = []Program{
 	{"maildirmake", 0o755},
 	{"maildir2mbox", 0o755},
 	{"maildirwatch", 0o755},
+	{"qsmhook", 0o755},
+	{"elq", 0o755},
+	{"pinq", 0o755},
+	{"qail", 0o755},
 	// quail's own and ucspi-tcp's, installed beside qmail's.
 	{"qmail-install", 0o755},
 	{"qmail-instcheck", 0o755},

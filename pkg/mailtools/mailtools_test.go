@@ -283,3 +283,44 @@ func TestTemporary(t *testing.T) {
 		}
 	}
 }
+
+func TestQsmhook(t *testing.T) {
+	env := map[string]string{"UFLINE": "From s@x Thu Nov  5 01:33:02 2026\n",
+		"RPLINE": "Return-Path: <s@x>\n", "DTLINE": "Delivered-To: list-Joe@x.y\n",
+		"LOCAL": "list-Joe", "HOST": "x.y", "SENDER": "s@x"}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"qsmhook", "cat"}, env["UFLINE"] + "body\n"},
+		{[]string{"qsmhook", "-nPl", "-DFMms", "cat"}, env["RPLINE"] + env["DTLINE"] + "body\n"},
+		{[]string{"qsmhook", "-n", "echo", "%g", "%h", "%u", "100%%", "%q%"}, "s@x x.y list-Joe 100% \n"},
+		{[]string{"qsmhook", "-n", "-x", "LIST-", "echo", "%u"}, "Joe\n"},
+		{[]string{"qsmhook", "-n", "-x", "other-", "echo", "%u"}, "list-Joe\n"},
+	} {
+		tt := &tool{args: c.args, env: env, input: "body\n"}
+		if code := tt.run(t, Qsmhook); code != 0 || tt.stdout.String() != c.want {
+			t.Errorf("%q: %d %q, want %q", c.args, code, tt.stdout.String(), c.want)
+		}
+	}
+	usage := "qsmhook: fatal: incorrect usage\n"
+	for _, c := range []struct {
+		args   []string
+		env    map[string]string
+		code   int
+		stderr string
+	}{
+		{[]string{"qsmhook", "cat"}, map[string]string{"LOCAL": "x"}, 100, usage},
+		{[]string{"qsmhook"}, env, 100, usage},
+		{[]string{"qsmhook", "-q", "cat"}, env, 100, "qsmhook: illegal option -- q\n"},
+		{[]string{"qsmhook", "/nonexistent/prog"}, env, 100, "qsmhook: fatal: command not found\n"},
+		{append([]string{"qsmhook"}, exitWith("99")...), env, 99, ""},
+		{[]string{"qsmhook", "sh", "-c", "kill -9 $$"}, env, 111, "qsmhook: fatal: temporary problem\n"},
+		{[]string{"qsmhook", "true"}, env, 0, ""}, // a program that reads nothing
+	} {
+		tt := &tool{args: c.args, env: c.env, input: strings.Repeat("long message\n", 20000)}
+		if code := tt.run(t, Qsmhook); code != c.code || tt.stderr.String() != c.stderr {
+			t.Errorf("%q: %d %q, want %d %q", c.args, code, tt.stderr.String(), c.code, c.stderr)
+		}
+	}
+}
