@@ -135,6 +135,9 @@ func Load(dir string, getenv func(string) (string, bool)) (*Config, error) {
 		return nil, wrap(errors.New("neither control/smtpgreeting nor control/me exists"))
 	}
 	c.Greeting = greeting
+	if v, ok := getenv("SMTPGREETING"); ok { // the combined patch's, per client from tcprules
+		c.Greeting = v
+	}
 	if c.LocalIPHost, c.HasLIPHost, err = lineOrMe(ctl, "localiphost"); err != nil {
 		return nil, wrap(err)
 	}

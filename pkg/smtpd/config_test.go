@@ -84,10 +84,25 @@ func TestLoadClient(t *testing.T) {
 }
 
 func TestLoadWithoutGreetingOrMe(t *testing.T) {
-	_, err := Load(t.TempDir(), env(nil))
-	var ce *ControlError
-	if !errors.As(err, &ce) {
-		t.Errorf("error %v, want a ControlError", err)
+	for _, vars := range []map[string]string{nil, {"SMTPGREETING": "env.example"}} {
+		_, err := Load(t.TempDir(), env(vars))
+		var ce *ControlError
+		if !errors.As(err, &ce) {
+			t.Errorf("with %v: error %v, want a ControlError", vars, err)
+		}
+	}
+}
+
+// TestSMTPGreeting: $SMTPGREETING replaces control/smtpgreeting, as in
+// the combined patch, so that tcprules can give each address its name.
+func TestSMTPGreeting(t *testing.T) {
+	dir := controlDir(t, map[string]string{"smtpgreeting": "greet.example hi\n"})
+	cfg, err := Load(dir, env(map[string]string{"SMTPGREETING": "mx2.example ESMTP ready"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Greeting != "mx2.example ESMTP ready" {
+		t.Errorf("greeting %q", cfg.Greeting)
 	}
 }
 
