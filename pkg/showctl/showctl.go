@@ -140,13 +140,16 @@ var items = []item{
 }
 
 // extras are the control files of the patches quail follows (TLS,
-// tarpit, SPF, DKIM, connection reuse). They are described only when present,
+// tarpit, SPF, DKIM, connection reuse) and the two that Life with qmail's
+// scripts read. They are described only when present,
 // so that the output for a plain installation stays the original's; kind
 // 'x' is a file (or directory) whose contents are not shown.
 var extras = []item{
 	{"clientca.pem", 'x', false, "", "Certificate authorities for SMTP clients relaying by certificate.", ""},
 	{"clientcert.pem", 'x', false, "", "Certificate the SMTP client shows to servers that ask.", ""},
+	{"concurrencyincoming", 'i', false, "0", "SMTP server concurrency limit (read by Life with qmail's run script) is ", ""},
 	{"datelocal", 'x', false, "", "qmail-inject writes Date fields in local time.", ""},
+	{"defaultdelivery", 's', false, "", "Default delivery (read by Life with qmail's rc script): ", ""},
 	{"dkimkeys", 'l', false, "", "DKIM key (domain:selector:file): ", ""},
 	{"mfcheck", 'i', false, "0", "SMTP MAIL domain check level is ", ""},
 	{"notlshosts", 'x', false, "", "SMTP client never tries STARTTLS with the hosts named in this directory.", ""},

@@ -21,6 +21,7 @@ func TestShow(t *testing.T) {
 		"unknownfile":       "x\n",
 		"tarpitcount":       "50\n",
 		"spfbehavior":       "3\n",
+		"defaultdelivery":   "./Maildir/\n",
 		"smtproutes":        "isp.test:smtp.isp.test:587 me@isp.test hunter2 and more\n:mx.test\n",
 		"spfrules":          "include:spf.trusted-forwarder.org\n",
 		"dkimkeys":          "example.com:sel:control/dkim.pem\n",
@@ -48,6 +49,7 @@ func TestShow(t *testing.T) {
 		"\nunknownfile: I have no idea what this file does.\n",
 		"\ntarpitcount: SMTP tarpitting starts at recipient 50.\n",
 		"\nspfbehavior: SPF behavior is 3.\n",
+		"\ndefaultdelivery: Default delivery (read by Life with qmail's rc script): ./Maildir/.\n",
 		"\nsmtproutes: \nSMTP route: isp.test:smtp.isp.test:587 me@isp.test (password not shown)\nSMTP route: :mx.test\n",
 		"\nspfrules: SPF local rules: include:spf.trusted-forwarder.org.\n",
 		"\ndkimkeys: \nDKIM key (domain:selector:file): example.com:sel:control/dkim.pem\n",
@@ -60,7 +62,7 @@ func TestShow(t *testing.T) {
 	if strings.Contains(got, "\nme: I have no idea") || strings.Contains(got, "\ntarpitcount: I have no idea") {
 		t.Error("a known file reported as unknown")
 	}
-	for _, absent := range []string{"tarpitdelay", "tlsclients", "remotereuse", "spfguess", "secret", "hunter2"} {
+	for _, absent := range []string{"tarpitdelay", "tlsclients", "remotereuse", "spfguess", "secret", "hunter2", "concurrencyincoming"} {
 		if strings.Contains(got, absent) {
 			t.Errorf("output shows %q, which is absent or secret", absent)
 		}
