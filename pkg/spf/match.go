@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
+
+	"github.com/quail-mta/quail/pkg/resolver"
 )
 
 // match says whether one mechanism matches the client.
@@ -91,7 +93,7 @@ func (c *check) matchMX(name string, t term) (bool, error) {
 			continue
 		}
 		addrs, err := c.p.DNS.Addrs(c.ctx, mx.Host, c.ip.Is6())
-		if err != nil && !isNotFound(err) {
+		if err != nil && !resolver.IsNotFound(err) {
 			return false, &tempError{mx.Host}
 		}
 		if c.inNetworks(addrs, t) {

@@ -6,11 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/quail-mta/quail/pkg/resolver"
 	"github.com/quail-mta/quail/pkg/visible"
 )
-
-func isNotFound(err error) bool { return resolver.IsNotFound(err) }
 
 // macro is the value of a macro letter (RFC 7208 7.3) while domain's
 // policy is evaluated.
