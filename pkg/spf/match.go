@@ -53,7 +53,7 @@ func (c *check) include(target string) (bool, error) {
 	case Fail, SoftFail, Neutral:
 		return false, nil
 	case Error:
-		return false, &tempError{target}
+		return false, errTemp
 	case None:
 		return false, errors.New("include:" + target + " has no SPF record")
 	}
@@ -70,7 +70,7 @@ func (c *check) matchA(name string, t term) (bool, error) {
 		return false, c.countVoid()
 	}
 	if err != nil {
-		return false, c.lookupError(name, err)
+		return false, c.lookupError(err)
 	}
 	return c.inNetworks(addrs, t), nil
 }
@@ -83,7 +83,7 @@ func (c *check) matchMX(name string, t term) (bool, error) {
 		return false, c.countVoid()
 	}
 	if err != nil {
-		return false, c.lookupError(name, err)
+		return false, c.lookupError(err)
 	}
 	if len(mxs) > maxMX {
 		return false, errMX
@@ -94,7 +94,7 @@ func (c *check) matchMX(name string, t term) (bool, error) {
 		}
 		addrs, err := c.p.DNS.Addrs(c.ctx, mx.Host, c.ip.Is6())
 		if err != nil && !resolver.IsNotFound(err) {
-			return false, &tempError{mx.Host}
+			return false, errTemp
 		}
 		if c.inNetworks(addrs, t) {
 			return true, nil
@@ -174,7 +174,7 @@ func (c *check) exists(name string) (bool, error) {
 		return false, c.countVoid()
 	}
 	if err != nil {
-		return false, c.lookupError(name, err)
+		return false, c.lookupError(err)
 	}
 	return true, nil
 }

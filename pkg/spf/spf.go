@@ -282,18 +282,15 @@ func qualifierResult(q byte) Result {
 	return Pass
 }
 
-// tempError is a lookup that failed for now; anything else a mechanism
+// errTemp is a lookup that failed for now; anything else a mechanism
 // returns is a permanent error.
-type tempError struct{ name string }
-
-func (e *tempError) Error() string { return "DNS problem" }
+var errTemp = errors.New("DNS problem")
 
 // failure turns a mechanism's error into the outcome.
 func (c *check) failure(err error, domain string) outcome {
-	var temp *tempError
 	var unknown *unknownMechanism
 	switch {
-	case errors.As(err, &temp):
+	case errors.Is(err, errTemp):
 		return outcome{result: Error, domain: domain, problem: "DNS problem"}
 	case errors.As(err, &unknown):
 		return outcome{result: Unknown, domain: domain, mech: unknown.name}
@@ -323,11 +320,11 @@ func (c *check) countVoid() error {
 
 // lookupError sorts a DNS error: an answer that there is nothing is a
 // void lookup, anything else temporary.
-func (c *check) lookupError(name string, err error) error {
+func (c *check) lookupError(err error) error {
 	if resolver.IsNotFound(err) {
 		return c.countVoid()
 	}
-	return &tempError{name}
+	return errTemp
 }
 
 // plausibleDomain is RFC 7208 4.3's test of the domain to check: at least
