@@ -49,7 +49,7 @@ func (c *Config) loadValidRcptTo(getenv func(string) (string, bool)) error {
 	return nil
 }
 
-// valid looks addr up: the address itself, then its "-default" forms
+// validRecipient looks addr up: the address itself, then its "-default" forms
 // from the longest extension down, then "@domain". The log lines are the
 // patch's.
 func (s *session) validRecipient(addr string) (bool, error) {
