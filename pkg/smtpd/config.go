@@ -18,6 +18,7 @@ import (
 
 	"github.com/quail-mta/quail/pkg/control"
 	"github.com/quail-mta/quail/pkg/qmailq"
+	"github.com/quail-mta/quail/pkg/resolver"
 	"github.com/quail-mta/quail/pkg/smtpaddr"
 	"github.com/quail-mta/quail/pkg/spf"
 )
@@ -88,6 +89,8 @@ type Config struct {
 	// spfbehavior is 0. SPFBehavior is 1 to 6 then.
 	SPF         *spf.Policy
 	SPFBehavior int
+
+	resolver *resolver.Client // see dns
 
 	RemoteIP, RemoteHost, Local string
 	RemoteInfo                  string
@@ -176,18 +179,11 @@ func Load(dir string, getenv func(string) (string, bool)) (*Config, error) {
 		}
 	}
 
-	var databytes uint32
-	if line, ok, err := ctl.Line("databytes"); err != nil {
+	n, err := numberSetting(ctl, getenv, "databytes", "DATABYTES", 0)
+	if err != nil {
 		return nil, wrap(err)
-	} else if ok {
-		if n, digits := scanUlong(line); digits {
-			databytes = uint32(n)
-		}
 	}
-	if v, ok := getenv("DATABYTES"); ok {
-		n, _ := scanUlong(v)
-		databytes = uint32(n)
-	}
+	databytes := uint32(n)
 	if databytes == ^uint32(0) {
 		databytes--
 	}
@@ -250,31 +246,48 @@ func (c *Config) loadClient(getenv func(string) (string, bool)) {
 	}
 }
 
-// loadTarpit reads the tarpit patch's settings: control files read like
-// control_readint (a line without leading digits keeps the default), the
-// environment overriding them, and negative values (a number too big for
-// the C int) meaning 0.
+// loadTarpit reads the tarpit patch's settings; negative values (a
+// number too big for the C int) mean 0.
 func (c *Config) loadTarpit(ctl *control.Dir, getenv func(string) (string, bool)) error {
-	count, delay := int32(0), int32(5)
-	for _, v := range []struct {
-		n         *int32
-		file, env string
-	}{{&count, "tarpitcount", "TARPITCOUNT"}, {&delay, "tarpitdelay", "TARPITDELAY"}} {
-		line, ok, err := ctl.Line(v.file)
-		if err != nil {
-			return err
-		}
-		if n, digits := scanUlong(line); ok && digits {
-			*v.n = int32(n)
-		}
-		if env, ok := getenv(v.env); ok {
-			n, _ := scanUlong(env)
-			*v.n = int32(n)
-		}
-		*v.n = max(*v.n, 0)
+	count, err := numberSetting(ctl, getenv, "tarpitcount", "TARPITCOUNT", 0)
+	if err != nil {
+		return err
 	}
-	c.TarpitCount, c.TarpitDelay = int(count), time.Duration(delay)*time.Second
+	delay, err := numberSetting(ctl, getenv, "tarpitdelay", "TARPITDELAY", 5)
+	if err != nil {
+		return err
+	}
+	c.TarpitCount = int(max(int32(count), 0))
+	c.TarpitDelay = time.Duration(max(int32(delay), 0)) * time.Second
 	return nil
+}
+
+// numberSetting reads a number the patches' way: the control file as
+// control_readint does (a first line without leading digits, or no file,
+// keeps def), then the environment variable, which overrides it even
+// when it holds no digits (then 0).
+func numberSetting(ctl *control.Dir, getenv func(string) (string, bool), file, env string, def uint64) (uint64, error) {
+	n := def
+	line, ok, err := ctl.Line(file)
+	if err != nil {
+		return 0, err
+	}
+	if v, digits := scanUlong(line); ok && digits {
+		n = v
+	}
+	if v, ok := getenv(env); ok {
+		n, _ = scanUlong(v)
+	}
+	return n, nil
+}
+
+// dns is the resolver SPF and MFCHECK share, made on first use: making
+// it reads /etc/resolv.conf when DNSCACHEIP is not set.
+func (c *Config) dns() *resolver.Client {
+	if c.resolver == nil {
+		c.resolver = resolver.Default()
+	}
+	return c.resolver
 }
 
 // scanUlong reads leading decimal digits as djb's scan_ulong does, wrapping

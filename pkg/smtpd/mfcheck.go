@@ -28,20 +28,13 @@ type MailDNS interface {
 
 // loadMFCheck reads control/mfcheck like control_readint, then $MFCHECK.
 func (c *Config) loadMFCheck(ctl *control.Dir, getenv func(string) (string, bool)) error {
-	line, ok, err := ctl.Line("mfcheck")
+	level, err := numberSetting(ctl, getenv, "mfcheck", "MFCHECK", 0)
 	if err != nil {
 		return err
 	}
-	var level uint64
-	if n, digits := scanUlong(line); ok && digits {
-		level = n
-	}
-	if v, ok := getenv("MFCHECK"); ok {
-		level, _ = scanUlong(v)
-	}
 	if level > 0 {
 		c.MFCheck = int(min(level, 9))
-		c.MailDNS = resolver.Default()
+		c.MailDNS = c.dns()
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/quail-mta/quail/pkg/control"
-	"github.com/quail-mta/quail/pkg/resolver"
 	"github.com/quail-mta/quail/pkg/spf"
 )
 
@@ -34,18 +33,11 @@ const spfTimeout = 20 * time.Second
 // reads those three whatever the behaviour; with SPF off they would only
 // cost every connection three more opens.
 func (c *Config) loadSPF(ctl *control.Dir, getenv func(string) (string, bool)) error {
-	var behavior uint32
-	line, ok, err := ctl.Line("spfbehavior")
+	n, err := numberSetting(ctl, getenv, "spfbehavior", "SPFBEHAVIOR", 0)
 	if err != nil {
 		return err
 	}
-	if n, digits := scanUlong(line); ok && digits {
-		behavior = uint32(n)
-	}
-	if v, ok := getenv("SPFBEHAVIOR"); ok {
-		n, _ := scanUlong(v)
-		behavior = uint32(n)
-	}
+	behavior := uint32(n)
 	if behavior == 0 {
 		return nil
 	}
@@ -57,7 +49,7 @@ func (c *Config) loadSPF(ctl *control.Dir, getenv func(string) (string, bool)) e
 	}
 	c.SPFBehavior = int(min(behavior, spfRefuseAllButPass))
 	c.SPF = &spf.Policy{
-		DNS:         resolver.Default(),
+		DNS:         c.dns(),
 		Receiver:    c.Local,
 		Rules:       texts[0],
 		Guess:       texts[1],
