@@ -12,38 +12,69 @@ import (
 	"github.com/quail-mta/quail/pkg/sgetopt"
 )
 
-// pipeTo runs argv with a pipe on its stdin, lets feed write into it
-// (feed flushes w), and returns the child's exit code, as predate and
-// preline do. tempExec: a program that cannot be run is a temporary error.
-func (p Params) pipeTo(fatal string, argv []string, tempExec bool, feed func(w *bufio.Writer) error) int {
+// pipeFailure says where running a program on a pipe went wrong.
+type pipeFailure int
+
+const (
+	pipeDone    pipeFailure = iota // no failure: the program ran and exited
+	pipeCreate                     // the pipe could not be made
+	pipeStart                      // the program could not be run
+	pipeFeed                       // feed failed (reading the input)
+	pipeWait                       // waiting for the program failed
+	pipeCrashed                    // the program was killed by a signal
+)
+
+// runPiped runs argv with a pipe on its stdin, lets feed write into it
+// (feed flushes w), and returns the child's exit code, or which step
+// failed and why: the plumbing predate, preline, mailsubj and qsmhook
+// share, each with its own words for the failures.
+func (p Params) runPiped(argv []string, feed func(w *bufio.Writer) error) (int, pipeFailure, error) {
 	childStdin, in, err := os.Pipe()
 	if err != nil {
-		return p.die(111, fatal, "unable to create pipe: ", djberr.Text(err))
+		return 0, pipeCreate, err
 	}
 	pid, err := p.start(argv, childStdin)
 	childStdin.Close()
 	if err != nil {
 		in.Close()
-		code := 111
-		if !tempExec && !temporary(err) {
-			code = 100
-		}
-		return p.die(code, fatal, "unable to run ", argv[0], ": ", djberr.Text(err))
+		return 0, pipeStart, err
 	}
 	w := bufio.NewWriter(in)
 	feedErr := feed(w)
 	in.Close()
 	st, err := wait(pid)
-	if feedErr != nil {
-		return p.die(111, fatal, "unable to copy input: ", djberr.Text(feedErr))
+	switch {
+	case feedErr != nil:
+		return 0, pipeFeed, feedErr
+	case err != nil:
+		return 0, pipeWait, err
+	case st.crashed:
+		return 0, pipeCrashed, nil
 	}
-	if err != nil {
+	return st.code, pipeDone, nil
+}
+
+// pipeTo is runPiped with the failures of predate, preline and mailsubj.
+// tempExec: a program that cannot be run is a temporary error.
+func (p Params) pipeTo(fatal string, argv []string, tempExec bool, feed func(w *bufio.Writer) error) int {
+	code, failure, err := p.runPiped(argv, feed)
+	switch failure {
+	case pipeCreate:
+		return p.die(111, fatal, "unable to create pipe: ", djberr.Text(err))
+	case pipeStart:
+		code := 111
+		if !tempExec && !temporary(err) {
+			code = 100
+		}
+		return p.die(code, fatal, "unable to run ", argv[0], ": ", djberr.Text(err))
+	case pipeFeed:
+		return p.die(111, fatal, "unable to copy input: ", djberr.Text(err))
+	case pipeWait:
 		return p.die(111, fatal, "wait failed: ", djberr.Text(err))
-	}
-	if st.crashed {
+	case pipeCrashed:
 		return p.die(111, fatal, "child crashed")
 	}
-	return st.code
+	return code
 }
 
 // Predate runs a program with the message on stdin preceded by a Date

@@ -3,7 +3,6 @@ package mailtools
 import (
 	"bufio"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/quail-mta/quail/pkg/sgetopt"
@@ -99,35 +98,20 @@ func substitute(arg, sender, host, recip string) string {
 	return b.String()
 }
 
-// hook runs argv on a pipe fed by feed with qsmhook's own failures: a
-// program that cannot be run is permanent unless the reason is
-// temporary, and a crash is temporary.
+// hook is runPiped with qsmhook's failures: a program that cannot be run
+// is permanent unless the reason is temporary, a crash is temporary.
 func (p Params) hook(argv []string, feed func(w *bufio.Writer) error) int {
 	const fatal = "qsmhook: fatal: "
-	childStdin, in, err := os.Pipe()
-	if err != nil {
-		return p.die(111, fatal, "temporary problem")
-	}
-	pid, err := p.start(argv, childStdin)
-	childStdin.Close()
-	if err != nil {
-		in.Close()
-		if temporary(err) {
-			return p.die(111, fatal, "temporary problem")
-		}
-		return p.die(100, fatal, "command not found")
-	}
-	w := bufio.NewWriter(in)
-	feedErr := feed(w)
-	in.Close()
-	st, err := wait(pid)
+	code, failure, err := p.runPiped(argv, feed)
 	switch {
-	case feedErr != nil:
+	case failure == pipeDone:
+		return code
+	case failure == pipeStart && !temporary(err):
+		return p.die(100, fatal, "command not found")
+	case failure == pipeFeed:
 		return p.die(111, fatal, "unable to read message")
-	case err != nil, st.crashed:
-		return p.die(111, fatal, "temporary problem")
 	}
-	return st.code
+	return p.die(111, fatal, "temporary problem")
 }
 
 // readErrors remembers a read error other than the end of the input.
