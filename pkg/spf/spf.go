@@ -124,6 +124,7 @@ type check struct {
 	voids   int
 	names   []string // the client's validated names, once looked up
 	named   bool
+	rules   *record // spfrules, parsed once by top
 }
 
 func newCheck(ctx context.Context, p *Policy, client netip.Addr, sender, helo string) *check {
@@ -149,6 +150,7 @@ func (c *check) top() outcome {
 	if err != nil {
 		return c.badSitePolicy()
 	}
+	c.rules = rules
 	rec, o := c.fetch(c.domain)
 	if rec != nil {
 		rec.withRules(rules)
@@ -264,8 +266,7 @@ func (c *check) evaluate(rec *record, domain string, top bool) outcome {
 		return o
 	}
 	if top {
-		rules, _ := c.siteRecord(c.p.Rules, false) // top checked that they parse
-		next.withRules(rules)
+		next.withRules(c.rules)
 	}
 	return c.evaluate(next, target, top)
 }
