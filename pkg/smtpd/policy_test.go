@@ -62,22 +62,27 @@ func TestDenyTLS(t *testing.T) {
 // TestMisconfigured: settings that cannot work get a 421 instead of the
 // greeting.
 func TestMisconfigured(t *testing.T) {
-	for name, set := range map[string]func(*Config){
-		"421 FORCE_TLS and DENY_TLS both found (#4.3.0)\r\n": func(c *Config) {
+	for _, c := range []struct {
+		name  string
+		set   func(*Config)
+		reply string
+	}{
+		{"FORCE_TLS with DENY_TLS", func(c *Config) {
 			c.ServerCert = writeServerCert(t)
 			c.ForceTLS, c.DenyTLS = true, true
-		},
-		"421 FORCE_TLS and DENY_TLS both found (#4.3.0)\r\n ": func(c *Config) { // no certificate
+		}, "421 FORCE_TLS and DENY_TLS both found (#4.3.0)\r\n"},
+		{"FORCE_TLS without a certificate", func(c *Config) {
 			c.ServerCert, c.ForceTLS = "/nonexistent/servercert.pem", true
-		},
-		"421 REQUIRE_AUTH set without valid AUTH program.\r\n": func(c *Config) { c.RequireAuth = true },
+		}, "421 FORCE_TLS and DENY_TLS both found (#4.3.0)\r\n"},
+		{"REQUIRE_AUTH without checkpassword", func(c *Config) { c.RequireAuth = true },
+			"421 REQUIRE_AUTH set without valid AUTH program.\r\n"},
 	} {
 		var queues []*fakeQueue
 		cfg := testConfig(&queues)
-		set(cfg)
+		c.set(cfg)
 		out, code := serve(cfg, "HELO x\r\nQUIT\r\n")
-		if out != strings.TrimSuffix(name, " ") || code != 1 {
-			t.Errorf("got %q, exit %d; want %q", out, code, name)
+		if out != c.reply || code != 1 {
+			t.Errorf("%s: got %q, exit %d; want %q, exit 1", c.name, out, code, c.reply)
 		}
 	}
 }
