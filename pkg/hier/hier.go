@@ -136,7 +136,6 @@ type Program struct {
 
 // Programs are qmail's programs in bin/, with hier.c's modes: qmail-queue
 // is setuid qmailq, the daemons only root and qmail's users may read.
-// Programs quail does not build (qsmhook, qail, elq, pinq) are left out.
 var Programs = []Program{
 	{"qmail-queue", 0o4711},
 	{"qmail-lspawn", 0o700},
