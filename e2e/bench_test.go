@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +21,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		s.start()
 		messages := 2000
 		b.StartTimer()
-		start, cpu := time.Now(), machineCPU(b)
+		start, cpu := time.Now(), testenv.MachineCPU(b)
 		out, err := exec.Command(source, "-s", "20", "-m", strconv.Itoa(messages), "-l", "1024",
 			"-f", "bench@e2e.test", "-t", "alice@e2e.test", s.smtp).CombinedOutput()
 		if err != nil {
@@ -38,27 +36,6 @@ func BenchmarkEndToEnd(b *testing.B) {
 		total := time.Since(start)
 		b.ReportMetric(float64(messages)/accepted.Seconds(), "accepted/s")
 		b.ReportMetric(float64(messages)/total.Seconds(), "delivered/s")
-		b.ReportMetric(float64(machineCPU(b)-cpu)/float64(time.Millisecond)/float64(messages), "cpu-ms/msg")
+		b.ReportMetric(float64(testenv.MachineCPU(b)-cpu)/float64(time.Millisecond)/float64(messages), "cpu-ms/msg")
 	}
-}
-
-// machineCPU is the CPU time the whole machine has spent outside idle
-// since boot, from /proc/stat: around a benchmark, the cost of everything
-// a message passes through, the load generator included.
-func machineCPU(tb testing.TB) time.Duration {
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		tb.Skipf("no /proc/stat: %v", err)
-	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	fields := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
-	var ticks int64
-	for i, f := range fields[1:] {
-		if i == 3 || i == 4 { // idle and iowait are not work
-			continue
-		}
-		n, _ := strconv.ParseInt(f, 10, 64)
-		ticks += n
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }

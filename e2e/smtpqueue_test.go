@@ -117,14 +117,14 @@ func BenchmarkSMTPAccept(b *testing.B) {
 				s := newSystem(b, nil)
 				s.startSMTP()
 				b.StartTimer()
-				start, cpu := time.Now(), machineCPU(b)
+				start, cpu := time.Now(), testenv.MachineCPU(b)
 				out, err := exec.Command(source, "-s", "20", "-m", strconv.Itoa(messages), "-l", strconv.Itoa(size),
 					"-f", "bench@outside.test", "-t", "alice@e2e.test", s.smtp).CombinedOutput()
 				if err != nil {
 					b.Fatalf("smtp-source: %v\n%s", err, out)
 				}
 				b.ReportMetric(float64(messages)/time.Since(start).Seconds(), "msgs/s")
-				b.ReportMetric(float64(machineCPU(b)-cpu)/float64(time.Millisecond)/float64(messages), "cpu-ms/msg")
+				b.ReportMetric(float64(testenv.MachineCPU(b)-cpu)/float64(time.Millisecond)/float64(messages), "cpu-ms/msg")
 			}
 		})
 	}
