@@ -18,7 +18,7 @@ import (
 )
 
 // newHome makes a private home with qmail-install -u.
-func newHome(t *testing.T, dir string) string {
+func newHome(t testing.TB, dir string) string {
 	t.Helper()
 	out, err := exec.Command(testenv.Bin(t, "qmail-install"), "-u", dir).CombinedOutput()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/quail-mta/quail/internal/testenv"
 )
@@ -56,6 +57,7 @@ type run struct {
 	out    []byte
 	stderr []byte
 	exit   int
+	cpu    time.Duration // user and system time, its queue program's included
 }
 
 // smtpd runs qmail-smtpd on the client bytes with a capture script as
@@ -95,6 +97,9 @@ func (h *home) smtpdWith(t testing.TB, env []string, client []byte, keepOpen boo
 	err = cmd.Wait()
 	pw.Close()
 	r := run{out: out.Bytes(), stderr: stderr.Bytes()}
+	if cmd.ProcessState != nil {
+		r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	if exit, ok := err.(*exec.ExitError); ok {
 		r.exit = exit.ExitCode()
 	} else if err != nil {
