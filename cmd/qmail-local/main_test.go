@@ -20,7 +20,7 @@ const message = "Received: (qmail 1 invoked by uid 0); 25 Nov 2026 01:36:58 -000
 
 // newHome makes a home directory with the given files (a name ending
 // in "/" is a Maildir).
-func newHome(t *testing.T, files map[string]string) string {
+func newHome(t testing.TB, files map[string]string) string {
 	t.Helper()
 	home := t.TempDir()
 	for name, text := range files {
