@@ -22,11 +22,7 @@ func TestAuthArguments(t *testing.T) {
 	if err := os.WriteFile(check, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// the queue program sees who authenticated
-	queue := filepath.Join(t.TempDir(), "queue-env")
-	if err := os.WriteFile(queue, []byte("#!/bin/sh\nenv > \"$CAPTURE_DIR/env\"\nexec "+h.queue+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	queue := h.recordQueueEnv(t) // the queue program sees who authenticated
 	cmd := exec.Command(testenv.Bin(t, "qmail-smtpd"), "mx.example.com", check, "/bin/true")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "QMAILHOME=" + h.dir, "QMAILQUEUE=" + queue,
 		"CAPTURE_DIR=" + h.capture, "ALLOW_INSECURE_AUTH=1"}, baseEnv...)
@@ -48,7 +44,9 @@ func TestAuthArguments(t *testing.T) {
 		t.Errorf("envelope %q", env)
 	}
 	env := "\n" + string(h.captured(t)["env"])
-	if !strings.Contains(env, "\nTCPREMOTEINFO=fml\n") || !strings.Contains(env, "\nSMTP_AUTH_USER=fml\n") {
-		t.Errorf("the queue program's environment lacks the AUTH user:%s", env)
+	for _, v := range []string{"TCPREMOTEINFO=fml", "SMTP_AUTH_USER=fml", "RELAYCLIENT="} {
+		if !strings.Contains(env, "\n"+v+"\n") {
+			t.Errorf("the queue program's environment lacks %s:%s", v, env)
+		}
 	}
 }

@@ -135,6 +135,19 @@ func names(files map[string][]byte) []string {
 	return out
 }
 
+// recordQueueEnv makes the queue program also write its environment to
+// $CAPTURE_DIR/env, and returns it.
+func (h *home) recordQueueEnv(t testing.TB) string {
+	t.Helper()
+	queue := filepath.Join(t.TempDir(), "queue-env")
+	script := "#!/bin/sh\nenv > \"$CAPTURE_DIR/env\"\nexec " + h.queue + "\n"
+	if err := os.WriteFile(queue, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h.queue = queue
+	return queue
+}
+
 // captureSh stands in for qmail-queue as the recording's capture script
 // does: the message (fd 0) and envelope (fd 1) of the first message go to
 // $CAPTURE_DIR/queue.message and queue.envelope, of the second to

@@ -43,9 +43,11 @@ func TestStartTLSUnderTCPServer(t *testing.T) {
 
 // TestRelayByCertUnderTCPServer: with control/clientca.pem and
 // control/tlsclients, a client whose certificate names a listed address
-// relays over STARTTLS.
+// relays over STARTTLS, and the queue program finds RELAYCLIENT set, as
+// the patch tells qmail-queue.
 func TestRelayByCertUnderTCPServer(t *testing.T) {
 	h := newHome(t, baseControl)
+	h.recordQueueEnv(t)
 	control := filepath.Join(h.dir, "control")
 	testcert.Write(t, filepath.Join(control, "servercert.pem"), "mx.example.com")
 	ca := testcert.NewCA(t, "Client CA")
@@ -67,6 +69,9 @@ func TestRelayByCertUnderTCPServer(t *testing.T) {
 	captured := h.captured(t)
 	if msg := string(captured["queue.message"]); !strings.Contains(msg, " encrypted)\n  (cert relay@client.example); ") {
 		t.Errorf("queued message %q", msg)
+	}
+	if env := "\n" + string(captured["env"]); !strings.Contains(env, "\nRELAYCLIENT=\n") {
+		t.Errorf("the queue program's environment lacks RELAYCLIENT:%s", env)
 	}
 }
 

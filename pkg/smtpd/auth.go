@@ -128,6 +128,7 @@ func (s *session) checkPassword(user, pass, challenge string) string {
 		// programs that treat authenticated senders apart
 		s.cfg.Setenv("TCPREMOTEINFO", user)
 		s.cfg.Setenv("SMTP_AUTH_USER", user)
+		s.cfg.Setenv("RELAYCLIENT", "")
 	}
 	return replyAuthOK
 }

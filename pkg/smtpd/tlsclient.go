@@ -92,6 +92,9 @@ func (s *session) certRelay() (bool, error) {
 	}
 	s.cfg.Relay, s.cfg.RelayClient = true, ""
 	s.protocol += "\n  (cert " + safe(email) + ")"
+	if s.cfg.Setenv != nil {
+		s.cfg.Setenv("RELAYCLIENT", "") // the patch tells qmail-queue too
+	}
 	return true, nil
 }
 
