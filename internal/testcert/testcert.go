@@ -70,7 +70,7 @@ func NewCA(t testing.TB, name string) *CA {
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
 	cert, err := x509.ParseCertificate(sign(t, tmpl, tmpl, key, key))
 	if err != nil {
@@ -82,6 +82,31 @@ func NewCA(t testing.TB, name string) *CA {
 // PEM is the authority's certificate, as control/clientca.pem holds it.
 func (ca *CA) PEM() []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
+}
+
+// CRL is a revocation list of the authority, as control/clientcrl.pem
+// holds it, listing revoked and valid from thisUpdate to nextUpdate.
+func (ca *CA) CRL(t testing.TB, thisUpdate, nextUpdate time.Time, revoked ...tls.Certificate) []byte {
+	t.Helper()
+	var entries []x509.RevocationListEntry
+	for _, c := range revoked {
+		leaf, err := x509.ParseCertificate(c.Certificate[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, x509.RevocationListEntry{SerialNumber: leaf.SerialNumber, RevocationTime: thisUpdate})
+	}
+	tmpl := &x509.RevocationList{
+		Number:                    big.NewInt(1),
+		ThisUpdate:                thisUpdate,
+		NextUpdate:                nextUpdate,
+		RevokedCertificateEntries: entries,
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.cert, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
 }
 
 // oidEmailAddress is PKCS #9's emailAddress, the subject attribute the

@@ -147,6 +147,7 @@ var items = []item{
 var extras = []item{
 	{"clientca.pem", 'x', false, "", "Certificate authorities for SMTP clients relaying by certificate.", ""},
 	{"clientcert.pem", 'x', false, "", "Certificate the SMTP client shows to servers that ask.", ""},
+	{"clientcrl.pem", 'x', false, "", "Revocation lists for the certificates of SMTP clients relaying by certificate.", ""},
 	{"concurrencyincoming", 'i', false, "0", "SMTP server concurrency limit (read by Life with qmail's run script) is ", ""},
 	{"datelocal", 'x', false, "", "qmail-inject writes Date fields in local time.", ""},
 	{"defaultdelivery", 's', false, "", "Default delivery (read by Life with qmail's rc script): ", ""},

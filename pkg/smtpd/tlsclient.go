@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
@@ -17,7 +18,10 @@ import (
 // Relaying by client certificate, as the qmail TLS patch allows it: a
 // client that may not relay may still do so over TLS with a certificate
 // issued by one of the authorities in control/clientca.pem whose subject
-// holds an email address listed in control/tlsclients. The patch asks for
+// holds an email address listed in control/tlsclients. When
+// control/clientcrl.pem holds revocation lists, every certificate of the
+// chain must be covered by a current one from its issuer and not be on
+// it, as OpenSSL checks with the patch's CRL_CHECK_ALL. The patch asks for
 // the certificate by renegotiating at the first refused recipient; Go's
 // TLS server does not renegotiate, so quail asks during the handshake,
 // and only when both files exist. Then, as in the patch, the first
@@ -82,7 +86,7 @@ func (s *session) certRelay() (bool, error) {
 	if !ok || len(peer.chain) == 0 {
 		return false, nil
 	}
-	email, problem := verifyClient(peer.chain, peer.roots, s.cfg.Now())
+	email, problem := verifyClient(peer.chain, peer.roots, s.clientCRLs(), s.cfg.Now())
 	if problem == "" && !listed(clients, email) {
 		problem = "email address not in my list of tlsclients"
 	}
@@ -111,16 +115,41 @@ func (s *session) noGatewayReply() string {
 	return text + " (#5.7.1)\r\n"
 }
 
+// clientCRLs are the revocation lists of control/clientcrl.pem; none when
+// the file is missing or holds none, and then, as with the patch, no
+// revocation check is made.
+func (s *session) clientCRLs() []*x509.RevocationList {
+	data, err := os.ReadFile(filepath.Join(s.cfg.ControlDir, "clientcrl.pem"))
+	if err != nil {
+		return nil
+	}
+	var crls []*x509.RevocationList
+	for {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			return crls
+		}
+		if block.Type != "X509 CRL" {
+			continue
+		}
+		if crl, err := x509.ParseRevocationList(block.Bytes); err == nil {
+			crls = append(crls, crl)
+		}
+	}
+}
+
 // verifyClient checks a client's certificate chain against roots for
-// client authentication and returns the email address of its subject,
-// or the problem in OpenSSL's words, which the patch's replies use.
-func verifyClient(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) (email, problem string) {
+// client authentication, and against crls when there are any, and returns
+// the email address of its subject, or the problem in OpenSSL's words,
+// which the patch's replies use.
+func verifyClient(chain []*x509.Certificate, roots *x509.CertPool, crls []*x509.RevocationList, now time.Time) (email, problem string) {
 	intermediates := x509.NewCertPool()
 	for _, c := range chain[1:] {
 		intermediates.AddCert(c)
 	}
 	leaf := chain[0]
-	_, err := leaf.Verify(x509.VerifyOptions{
+	verified, err := leaf.Verify(x509.VerifyOptions{
 		Roots:         roots,
 		Intermediates: intermediates,
 		CurrentTime:   now,
@@ -128,6 +157,11 @@ func verifyClient(chain []*x509.Certificate, roots *x509.CertPool, now time.Time
 	})
 	if err != nil {
 		return "", verifyProblem(leaf, err, now)
+	}
+	if len(crls) > 0 {
+		if problem := revocationProblem(verified[0], crls, now); problem != "" {
+			return "", problem
+		}
 	}
 	for _, attr := range leaf.Subject.Names {
 		if value, ok := attr.Value.(string); ok && attr.Type.Equal(oidEmailAddress) && value != "" {
@@ -157,6 +191,60 @@ func verifyProblem(leaf *x509.Certificate, err error, now time.Time) string {
 		return "unsupported certificate purpose"
 	}
 	return "certificate verify failed"
+}
+
+// revocationProblem checks each certificate of a verified chain, the
+// root's included, against a revocation list of its issuer, in OpenSSL's
+// words. Of several lists of one issuer, a current one with a good
+// signature counts; without one, the first list's fault is reported.
+func revocationProblem(chain []*x509.Certificate, crls []*x509.RevocationList, now time.Time) string {
+	for i, cert := range chain {
+		issuer := cert // the root issued itself
+		if i+1 < len(chain) {
+			issuer = chain[i+1]
+		}
+		problem, seen := "unable to get certificate CRL", false
+		for _, crl := range crls {
+			if !bytes.Equal(crl.RawIssuer, cert.RawIssuer) {
+				continue
+			}
+			fault := crlProblem(crl, issuer, now)
+			if fault == "" {
+				problem = revokedProblem(crl, cert)
+				break
+			}
+			if !seen {
+				problem, seen = fault, true
+			}
+		}
+		if problem != "" {
+			return problem
+		}
+	}
+	return ""
+}
+
+// crlProblem says what makes crl unusable now, if anything.
+func crlProblem(crl *x509.RevocationList, issuer *x509.Certificate, now time.Time) string {
+	switch {
+	case now.Before(crl.ThisUpdate):
+		return "CRL is not yet valid"
+	case !crl.NextUpdate.IsZero() && now.After(crl.NextUpdate):
+		return "CRL has expired"
+	case crl.CheckSignatureFrom(issuer) != nil:
+		return "CRL signature failure"
+	}
+	return ""
+}
+
+// revokedProblem is "certificate revoked" if crl lists cert.
+func revokedProblem(crl *x509.RevocationList, cert *x509.Certificate) string {
+	for _, entry := range crl.RevokedCertificateEntries {
+		if entry.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+			return "certificate revoked"
+		}
+	}
+	return ""
 }
 
 func selfSigned(c *x509.Certificate) bool {

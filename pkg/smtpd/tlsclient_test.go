@@ -133,3 +133,49 @@ func TestSNICertificate(t *testing.T) {
 		s.expect("QUIT\r\n", "221 "+c.greeting+"\r\n")
 	}
 }
+
+// TestClientCertRevocation: with control/clientcrl.pem, a certificate
+// relays only when a current list of its authority does not name it, in
+// the words of OpenSSL's checks (CRL_CHECK_ALL: the authority's own
+// certificate needs one too, which its own list is).
+func TestClientCertRevocation(t *testing.T) {
+	ca := testcert.NewCA(t, "Client CA")
+	now := time.Now()
+	day := 24 * time.Hour
+	cert := ca.Client(t, "client", "alice@example.net", now.Add(-time.Hour), now.Add(day))
+	other := ca.Client(t, "client", "bob@example.net", now.Add(-time.Hour), now.Add(day))
+	impostor := testcert.NewCA(t, "Client CA") // the same name, another key
+	refused := func(why string) string {
+		return nogateway + "; no valid cert for gatewaying: " + why + " (#5.7.1)\r\n"
+	}
+	for _, c := range []struct {
+		name, crl, reply string
+	}{
+		{"not revoked", string(ca.CRL(t, now.Add(-time.Hour), now.Add(day), other)), "250 ok\r\n"},
+		{"revoked", string(ca.CRL(t, now.Add(-time.Hour), now.Add(day), other, cert)), refused("certificate revoked")},
+		{"expired list", string(ca.CRL(t, now.Add(-2*day), now.Add(-day))), refused("CRL has expired")},
+		{"future list", string(ca.CRL(t, now.Add(day), now.Add(2*day))), refused("CRL is not yet valid")},
+		{"forged list", string(impostor.CRL(t, now.Add(-time.Hour), now.Add(day))), refused("CRL signature failure")},
+		{"stale and current lists", string(ca.CRL(t, now.Add(-2*day), now.Add(-day))) +
+			string(ca.CRL(t, now.Add(-time.Hour), now.Add(day))), "250 ok\r\n"},
+		{"another authority's list", string(testcert.NewCA(t, "Other CA").CRL(t, now.Add(-time.Hour), now.Add(day))),
+			refused("unable to get certificate CRL")},
+		{"no list in the file", "# nothing here\n", "250 ok\r\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var queues []*fakeQueue
+			cfg := testConfig(&queues)
+			cfg.Now = time.Now
+			cfg.ControlDir = certControl(t, ca, "alice@example.net\n")
+			cfg.ServerCert = filepath.Join(cfg.ControlDir, "servercert.pem")
+			os.WriteFile(filepath.Join(cfg.ControlDir, "clientcrl.pem"), []byte(c.crl), 0o644)
+			s := startSession(t, cfg)
+			s.expect("", "220 mx.example.com ESMTP\r\n")
+			s.expect("STARTTLS\r\n", "220 ready for tls\r\n")
+			s.encryptAs(&cert, "")
+			s.expect("MAIL FROM:<alice@example.net>\r\n", "250 ok\r\n")
+			s.expect("RCPT TO:<far@elsewhere.test>\r\n", c.reply)
+			s.expect("QUIT\r\n", "221 mx.example.com\r\n")
+		})
+	}
+}
