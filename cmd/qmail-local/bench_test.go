@@ -52,9 +52,5 @@ func runLocal(b *testing.B, argv []string, msg string, want int) time.Duration {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin = in
 	cmd.Env = testenv.Env("QMAILQUEUE", "DEFAULT")
-	out, _ := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != want {
-		b.Fatalf("%s: exit %d, want %d: %s", argv[0], code, want, out)
-	}
-	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return testenv.ProcessCPU(b, cmd, want)
 }

@@ -69,8 +69,5 @@ func runOnce(b *testing.B, program, home, message, envelope string, want int) ti
 	cmd := exec.Command(program)
 	cmd.Env = []string{"QMAILHOME=" + home}
 	cmd.Stdin, cmd.Stdout = msg, env
-	if err := cmd.Run(); exitCode(err) != want {
-		b.Fatalf("%s: %v, want exit %d", program, err, want)
-	}
-	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return testenv.ProcessCPU(b, cmd, want)
 }

@@ -1,7 +1,9 @@
 package testenv
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,4 +30,24 @@ func MachineCPU(tb testing.TB) time.Duration {
 		ticks += n
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+// ProcessCPU runs cmd, fails tb unless it exits with want, and returns
+// the user and system time wait4 reported for it (the children it waited
+// for included): the cost of one run of a program, which benchmarks of
+// programs exec'd per connection or per message report.
+func ProcessCPU(tb testing.TB, cmd *exec.Cmd, want int) time.Duration {
+	tb.Helper()
+	var stderr bytes.Buffer
+	if cmd.Stderr == nil {
+		cmd.Stderr = &stderr
+	}
+	err := cmd.Run()
+	if cmd.ProcessState == nil {
+		tb.Fatalf("%s: %v", cmd.Path, err)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != want {
+		tb.Fatalf("%s: exit %d, want %d: %v %s", cmd.Path, code, want, err, stderr.Bytes())
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
