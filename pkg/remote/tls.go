@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/quail-mta/quail/pkg/control"
+	"github.com/quail-mta/quail/pkg/tlsciphers"
 )
 
 // TLSPolicy is what the TLS control files say, in the layout of the
@@ -22,6 +23,8 @@ import (
 //	control/tlshosts/exhaustivelist  try STARTTLS only with hosts that
 //	                             have a .pem file
 //	control/clientcert.pem       certificate and key to present, if asked
+//	control/tlsclientciphers     the OpenSSL cipher list (its lines joined
+//	                             by ':') that limits the TLS 1.2 suites
 //
 // <host> is the name of the host connected to (the MX or relay name, or
 // the address literal), in lower case. Everything else is opportunistic:
@@ -32,6 +35,7 @@ type TLSPolicy struct {
 	dir        string
 	exhaustive bool
 	clientCert []tls.Certificate
+	ciphers    []uint16 // nil: Go's defaults
 }
 
 // ReadTLSPolicy reads the TLS controls that apply to every host.
@@ -44,6 +48,11 @@ func ReadTLSPolicy(dir *control.Dir) (*TLSPolicy, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
+	ciphers, _, err := dir.Lines("tlsclientciphers")
+	if err != nil {
+		return nil, err
+	}
+	p.ciphers = tlsciphers.Parse(strings.Join(ciphers, ":"))
 	data, err := os.ReadFile(filepath.Join(dir.Path, "clientcert.pem"))
 	switch {
 	case err == nil:
@@ -159,6 +168,7 @@ func (s *session) tlsConfig(mode tlsMode, caPEM []byte) (*tls.Config, error) {
 	cfg := &tls.Config{
 		InsecureSkipVerify: true, // checked below when the policy asks
 		Certificates:       s.d.settings.TLS.clientCert,
+		CipherSuites:       s.d.settings.TLS.ciphers,
 		MinVersion:         tls.VersionTLS10,
 	}
 	if _, isLiteral := literal(name); !isLiteral {

@@ -55,6 +55,45 @@ func TestSTARTTLS(t *testing.T) {
 	}
 }
 
+// TestClientCiphers: control/tlsclientciphers limits the TLS 1.2 suites
+// qmail-remote offers. A server that takes none of them fails the
+// handshake, and the message goes in plain text, as after any failed
+// opportunistic handshake.
+func TestClientCiphers(t *testing.T) {
+	cert, _ := testcert.Server(t, "mx.tls.test") // ECDSA
+	for _, tt := range []struct {
+		name, ciphers string
+		wantTLS       bool
+	}{
+		{"none set", "", true},
+		{"the server's suite", "ECDHE-ECDSA-AES256-GCM-SHA384\n", true},
+		{"lines joined", "HIGH\n!AES128\n!CHACHA20\n", true},
+		{"another suite", "ECDHE-ECDSA-CHACHA20-POLY1305\n", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &smtptest.Server{TLS: &tls.Config{
+				Certificates: []tls.Certificate{cert},
+				MaxVersion:   tls.VersionTLS12,
+				CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384},
+			}}
+			smtptest.Start(t, "tcp", "127.0.0.1:0", s)
+			_, dns := testDNS(t, "mx.tls.test. A 127.0.0.1")
+			files := map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf("example.test:mx.tls.test:%d", s.Port)}
+			if tt.ciphers != "" {
+				files["tlsclientciphers"] = tt.ciphers
+			}
+			cfg := Config{Control: controlDir(t, files), DNS: dns, IsMe: notMe}
+			got := deliver(cfg, "example.test", "", []string{"x@example.test"}, "x\n")
+			if !strings.HasPrefix(got, "r\x00K127.0.0.1 accepted message.") {
+				t.Fatalf("report %q", got)
+			}
+			if used := s.UsedTLS(); len(used) != 1 || used[0] != tt.wantTLS {
+				t.Errorf("messages over TLS: %v, want [%v]", used, tt.wantTLS)
+			}
+		})
+	}
+}
+
 // TestTLSHandshakeFailure: a server whose handshake fails (it demands a
 // client certificate) still gets the message, in plain text, on a second
 // connection, unless TLS is required for it.

@@ -163,8 +163,10 @@ var extras = []item{
 	{"spfrules", 's', false, "", "SPF local rules: ", ""},
 	{"tarpitcount", 'i', false, "0", "SMTP tarpitting starts at recipient ", ""},
 	{"tarpitdelay", 'i', false, "5", "SMTP tarpit delay is ", " seconds"},
+	{"tlsclientciphers", 'l', false, "", "SMTP client TLS ciphers (OpenSSL list): ", ""},
 	{"tlsclients", 'l', false, "", "SMTP client may relay with a certificate for ", "."},
 	{"tlshosts", 'x', false, "", "SMTP client requires verified TLS with the hosts named in this directory.", ""},
+	{"tlsserverciphers", 'l', false, "", "SMTP server TLS ciphers (OpenSSL list): ", ""},
 }
 
 func (p *printer) describeExtras() {

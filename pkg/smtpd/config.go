@@ -71,11 +71,15 @@ type Config struct {
 	ValidRcptTo *ValidRcptTo
 
 	// Session rules of the combined patch, from the environment.
-	RequireAuth  bool          // $REQUIRE_AUTH: MAIL only after AUTH
-	ForceTLS     bool          // $FORCE_TLS: MAIL only over TLS
-	DenyTLS      bool          // $DENY_TLS: no STARTTLS
-	GreetDelay   time.Duration // $GREETDELAY: wait before the greeting
-	DropPreGreet bool          // $DROP_PRE_GREET: refuse a client that talks first
+	RequireAuth bool // $REQUIRE_AUTH: MAIL only after AUTH
+	ForceTLS    bool // $FORCE_TLS: MAIL only over TLS
+	DenyTLS     bool // $DENY_TLS: no STARTTLS
+	// TLSCiphers is $TLSCIPHERS, an OpenSSL cipher list that, when set,
+	// replaces control/tlsserverciphers.
+	TLSCiphers    string
+	HasTLSCiphers bool
+	GreetDelay    time.Duration // $GREETDELAY: wait before the greeting
+	DropPreGreet  bool          // $DROP_PRE_GREET: refuse a client that talks first
 
 	LogMail bool // $QMAILSMTPD_LOG_MAIL: log each accepted MAIL's sender
 	LogRcpt bool // $QMAILSMTPD_LOG_RCPT: log each RCPT's address
@@ -239,6 +243,7 @@ func (c *Config) loadClient(getenv func(string) (string, bool)) {
 	c.RemoteInfo, c.HasRemoteInfo = getenv("TCPREMOTEINFO")
 	c.RelayClient, c.Relay = getenv("RELAYCLIENT")
 	_, c.SMTPS = getenv("SMTPS")
+	c.TLSCiphers, c.HasTLSCiphers = getenv("TLSCIPHERS")
 	c.RcptCheck, _ = getenv("RCPTCHECK")
 	if v, ok := getenv("ALLOW_INSECURE_AUTH"); ok {
 		n, _ := scanUlong(v)

@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/quail-mta/quail/pkg/control"
+	"github.com/quail-mta/quail/pkg/tlsciphers"
 )
 
 // STARTTLS (RFC 3207) as the widespread qmail TLS patch offers it: only
@@ -63,11 +66,15 @@ func (s *session) startTLS(arg string) error {
 		s.c.reply(tlsTrouble("missing certificate", err))
 		return s.c.flush()
 	}
+	ciphers, err := s.cipherSuites() // before the 220, as the patch does
+	if err != nil {
+		return err
+	}
 	s.c.reply(replyTLSReady)
 	if err := s.c.flush(); err != nil {
 		return err
 	}
-	return s.encrypt(cert)
+	return s.encrypt(cert, ciphers)
 }
 
 // smtps starts the TLS of an SMTPS session, before the greeting.
@@ -77,20 +84,26 @@ func (s *session) smtps() error {
 		io.WriteString(s.w, tlsTrouble("missing certificate", err))
 		return errTLSFailed
 	}
-	return s.encrypt(cert)
+	ciphers, err := s.cipherSuites()
+	if err != nil {
+		return err
+	}
+	return s.encrypt(cert, ciphers)
 }
 
-// encrypt runs the handshake on the raw connection and puts the session on
-// top of TLS. Whatever the client sent after STARTTLS and before the
+// encrypt runs the handshake on the raw connection, with ciphers as the
+// TLS 1.2 suites (nil: Go's defaults), and puts the session on top of
+// TLS. Whatever the client sent after STARTTLS and before the
 // handshake is thrown away with the old buffers, so no plaintext command
 // can be smuggled into the encrypted session (CVE-2011-0411). As RFC 3207
 // asks, the session forgets what it learnt before: the HELO name and any
 // MAIL.
-func (s *session) encrypt(cert tls.Certificate) error {
+func (s *session) encrypt(cert tls.Certificate, ciphers []uint16) error {
 	s.c.close()
 	raw := duplex{r: s.r, w: s.w}
 	var sniName string
 	config := &tls.Config{
+		CipherSuites: ciphers,
 		Certificates: []tls.Certificate{cert},
 		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return s.sniCertificate(hello.ServerName, &sniName)
@@ -118,6 +131,24 @@ func (s *session) encrypt(cert tls.Certificate) error {
 	s.seenMail = false
 	s.setHelo(s.cfg.RemoteHost)
 	return nil
+}
+
+// cipherSuites are the TLS 1.2 suites $TLSCIPHERS or
+// control/tlsserverciphers (its lines joined by ':') allows, as the patch
+// hands them to SSL_set_cipher_list; nil, Go's defaults, when neither
+// names any. Read only when a handshake is to happen.
+func (s *session) cipherSuites() ([]uint16, error) {
+	if s.cfg.HasTLSCiphers {
+		return tlsciphers.Parse(s.cfg.TLSCiphers), nil
+	}
+	if s.cfg.ControlDir == "" {
+		return nil, nil
+	}
+	lines, _, err := control.Open(s.cfg.ControlDir).Lines("tlsserverciphers")
+	if err != nil {
+		return nil, &ControlError{Err: err}
+	}
+	return tlsciphers.Parse(strings.Join(lines, ":")), nil
 }
 
 // sniCertificate is the certificate for the name the client asked for

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,12 @@ func (c *tlsClient) encryptAs(cert *tls.Certificate, sni string) tls.ConnectionS
 		// sent whatever authorities the server names, as OpenSSL's clients do
 		config.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
 	}
+	return c.handshake(config)
+}
+
+// handshake makes the client's side of the handshake with config.
+func (c *tlsClient) handshake(config *tls.Config) tls.ConnectionState {
+	c.t.Helper()
 	conn := tls.Client(c.conn, config)
 	if err := conn.Handshake(); err != nil {
 		c.t.Fatalf("client handshake: %v", err)
@@ -179,3 +186,46 @@ func TestClientCertRevocation(t *testing.T) {
 		})
 	}
 }
+
+// TestServerCiphers: control/tlsserverciphers, or $TLSCIPHERS instead of
+// it, limits the TLS 1.2 suites a client can have (the test's server
+// certificate is ECDSA); a list that leaves none keeps Go's defaults.
+func TestServerCiphers(t *testing.T) {
+	for _, c := range []struct {
+		name, file string
+		env        *string
+		client     []uint16 // offered; nil: Go's defaults
+		want       []uint16
+	}{
+		{"file", "ECDHE-ECDSA-AES256-GCM-SHA384\n", nil, nil, []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}},
+		{"lines joined", "# no AEAD\nHIGH\n!AESGCM\n!CHACHA20\n!AES256\n", nil, nil,
+			[]uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA}},
+		{"environment first", "ECDHE-ECDSA-AES256-GCM-SHA384\n", ptr("ECDHE-ECDSA-CHACHA20-POLY1305"), nil,
+			[]uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}},
+		{"nothing usable", "RC4-SHA:DES-CBC3-SHA\n", nil, []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256},
+			[]uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}},
+		{"empty environment", "ECDHE-ECDSA-AES256-GCM-SHA384\n", ptr(""),
+			[]uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}, []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var queues []*fakeQueue
+			cfg := testConfig(&queues)
+			cfg.ControlDir = certControl(t, nil, "")
+			cfg.ServerCert = filepath.Join(cfg.ControlDir, "servercert.pem")
+			os.WriteFile(filepath.Join(cfg.ControlDir, "tlsserverciphers"), []byte(c.file), 0o644)
+			if c.env != nil {
+				cfg.TLSCiphers, cfg.HasTLSCiphers = *c.env, true
+			}
+			s := startSession(t, cfg)
+			s.expect("", "220 mx.example.com ESMTP\r\n")
+			s.expect("STARTTLS\r\n", "220 ready for tls\r\n")
+			state := s.handshake(&tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12, CipherSuites: c.client})
+			if !slices.Contains(c.want, state.CipherSuite) {
+				t.Errorf("negotiated %s, want one of %v", tls.CipherSuiteName(state.CipherSuite), c.want)
+			}
+			s.expect("QUIT\r\n", "221 mx.example.com\r\n")
+		})
+	}
+}
+
+func ptr(s string) *string { return &s }
