@@ -26,6 +26,7 @@ type Server struct {
 	RcptReplies []string      // RCPT's replies in turn, the last repeating
 	Delay       time.Duration // before the greeting
 	TLS         *tls.Config   // offer STARTTLS when set
+	Implicit    bool          // with TLS: TLS from the first byte (SMTPS) instead
 	// Auth lists the AUTH mechanisms EHLO offers (once encrypted, when TLS
 	// is set), of PLAIN and LOGIN; Users are the passwords they accept.
 	Auth    string
@@ -153,6 +154,14 @@ func (s *Server) serve(conn net.Conn, done chan struct{}) {
 			return
 		}
 	}
+	secure := false
+	if s.Implicit && s.TLS != nil {
+		tc := tls.Server(conn, s.TLS)
+		if tc.Handshake() != nil {
+			return
+		}
+		conn, secure = tc, true
+	}
 	r := bufio.NewReader(conn)
 	w := bufio.NewWriter(conn)
 	send := func(text string) bool {
@@ -165,7 +174,6 @@ func (s *Server) serve(conn net.Conn, done chan struct{}) {
 	if !send(s.Greet) {
 		return
 	}
-	secure := false
 	sender := ""
 	for {
 		line, err := r.ReadString('\n')

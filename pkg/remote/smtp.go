@@ -54,6 +54,7 @@ type session struct {
 	code      uint64 // the last reply's code
 	critical  bool   // the final dot is out: a drop now may duplicate
 	noTLS     bool
+	smtps     bool  // TLS from the first byte: the port is the SMTPS port
 	ehlo      Reply // the EHLO reply in force (the one after STARTTLS)
 	encrypted bool
 	reusable  bool // greeting, EHLO, TLS and AUTH are done: fit for the pool
@@ -62,7 +63,7 @@ type session struct {
 }
 
 func newSession(d *delivery, conn net.Conn, c Candidate, port int, noTLS bool) *session {
-	s := &session{d: d, raw: conn, partner: c, ip: c.Addr.String(), noTLS: noTLS}
+	s := &session{d: d, raw: conn, partner: c, ip: c.Addr.String(), noTLS: noTLS, smtps: port == smtpsPort}
 	if d.cfg.Pool != nil {
 		s.key = d.poolKey(c, port)
 	}
@@ -187,6 +188,11 @@ func (s *session) dropped() {
 }
 
 func (s *session) dialogue(env envelope) error {
+	if s.smtps {
+		if done, err := s.implicitTLS(); done || err != nil {
+			return err
+		}
+	}
 	r, err := s.reply()
 	if err != nil {
 		return err

@@ -100,10 +100,43 @@ type verifyError struct{ err error }
 
 func (e verifyError) Error() string { return e.err.Error() }
 
+// smtpsPort is the port on which, as with the TLS patch, qmail-remote
+// speaks TLS from the first byte (SMTPS) instead of STARTTLS; a variable
+// for the tests.
+var smtpsPort = 465
+
+// implicitTLS makes the handshake of an SMTPS connection before the
+// greeting. There is no clear-text fallback on that port: a failed
+// handshake is a temporary failure. The certificate is checked only
+// when control/tlshosts/<host>.pem exists, and notlshosts cannot turn
+// TLS off here. done means a report was written.
+func (s *session) implicitTLS() (done bool, err error) {
+	mode, caName, caPEM := s.d.settings.TLS.mode(s.partner.Name)
+	if mode != tlsRequired {
+		mode = tlsOpportunistic
+	}
+	cfg, err := s.tlsConfig(mode, caPEM)
+	if err != nil {
+		return true, s.tlsQuit("ZTLS unable to load " + caName + ": " + err.Error())
+	}
+	if err := s.handshake(cfg); err != nil {
+		var verr verifyError
+		if errors.As(err, &verr) {
+			return true, s.tlsQuit("ZTLS unable to verify server with " + caName + ": " + verr.Error())
+		}
+		return true, s.tlsQuit("ZTLS connect failed: " + err.Error())
+	}
+	s.encrypted = true
+	return false, nil
+}
+
 // startTLS upgrades the connection when the server offers STARTTLS and
 // the policy allows it, then says EHLO again. done means a report was
 // written and the dialogue is over.
 func (s *session) startTLS(ehlo Reply) (done bool, err error) {
+	if s.encrypted { // SMTPS
+		return false, nil
+	}
 	policy := s.d.settings.TLS
 	mode, caName, caPEM := policy.mode(s.partner.Name)
 	if mode == tlsOff || (s.noTLS && mode != tlsRequired) {

@@ -124,3 +124,48 @@ func TestTLSHandshakeFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestSMTPS: on the SMTPS port (465, here the test server's) qmail-remote
+// makes the TLS handshake before the greeting, as the TLS patch does,
+// with no clear-text fallback; tlshosts still asks for a verified
+// certificate, and notlshosts cannot turn TLS off there.
+func TestSMTPS(t *testing.T) {
+	cert, certPEM := testcert.Server(t, "mx.tls.test")
+	_, otherPEM := testcert.Server(t, "mx.tls.test")
+	for _, tt := range []struct {
+		name     string
+		implicit bool // the server speaks TLS first
+		files    map[string]string
+		want     string // report prefix
+	}{
+		{"accepted", true, nil, "r\x00K127.0.0.1 accepted message."},
+		{"notlshosts", true, map[string]string{"notlshosts/mx.tls.test": ""}, "r\x00K127.0.0.1 accepted message."},
+		{"verified", true, map[string]string{"tlshosts/mx.tls.test.pem": certPEM}, "r\x00K127.0.0.1 accepted message."},
+		{"wrong CA", true, map[string]string{"tlshosts/mx.tls.test.pem": otherPEM},
+			"ZTLS unable to verify server with control/tlshosts/mx.tls.test.pem: x509: "},
+		{"server in clear text", false, nil, "ZTLS connect failed: "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &smtptest.Server{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}, Implicit: tt.implicit}
+			smtptest.Start(t, "tcp", "127.0.0.1:0", s)
+			defer func(port int) { smtpsPort = port }(smtpsPort)
+			smtpsPort = s.Port
+			_, dns := testDNS(t, "mx.tls.test. A 127.0.0.1")
+			files := map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf("example.test:mx.tls.test:%d", s.Port)}
+			for k, v := range tt.files {
+				files[k] = v
+			}
+			cfg := Config{Control: controlDir(t, files), DNS: dns, IsMe: notMe}
+			got := deliver(cfg, "example.test", "", []string{"x@example.test"}, "x\n")
+			if !strings.HasPrefix(got, tt.want) {
+				t.Fatalf("report %q, want prefix %q", got, tt.want)
+			}
+			if used := s.UsedTLS(); strings.Contains(tt.want, "accepted") && (len(used) != 1 || !used[0]) {
+				t.Errorf("messages over TLS: %v, want [true]", used)
+			}
+			if !strings.Contains(tt.want, "accepted") && len(s.Messages()) != 0 {
+				t.Errorf("messages %q got through without TLS", s.Messages())
+			}
+		})
+	}
+}
