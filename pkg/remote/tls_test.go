@@ -3,6 +3,7 @@ package remote
 import (
 	"crypto/tls"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
@@ -37,13 +38,7 @@ func TestSTARTTLS(t *testing.T) {
 				s.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 			}
 			smtptest.Start(t, "tcp", "127.0.0.1:0", s)
-			_, dns := testDNS(t, "mx.tls.test. A 127.0.0.1")
-			files := map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf("example.test:mx.tls.test:%d", s.Port)}
-			for k, v := range tt.files {
-				files[k] = v
-			}
-			cfg := Config{Control: controlDir(t, files), DNS: dns, IsMe: notMe}
-			got := deliver(cfg, "example.test", "", []string{"x@example.test"}, "x\n")
+			got := deliverVia(t, s, tt.files)
 			if !strings.HasPrefix(got, tt.want) {
 				t.Fatalf("report %q, want prefix %q", got, tt.want)
 			}
@@ -77,13 +72,11 @@ func TestClientCiphers(t *testing.T) {
 				CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384},
 			}}
 			smtptest.Start(t, "tcp", "127.0.0.1:0", s)
-			_, dns := testDNS(t, "mx.tls.test. A 127.0.0.1")
-			files := map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf("example.test:mx.tls.test:%d", s.Port)}
+			files := map[string]string{}
 			if tt.ciphers != "" {
 				files["tlsclientciphers"] = tt.ciphers
 			}
-			cfg := Config{Control: controlDir(t, files), DNS: dns, IsMe: notMe}
-			got := deliver(cfg, "example.test", "", []string{"x@example.test"}, "x\n")
+			got := deliverVia(t, s, files)
 			if !strings.HasPrefix(got, "r\x00K127.0.0.1 accepted message.") {
 				t.Fatalf("report %q", got)
 			}
@@ -102,13 +95,11 @@ func TestTLSHandshakeFailure(t *testing.T) {
 	for _, required := range []bool{false, true} {
 		s := &smtptest.Server{TLS: &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAnyClientCert}}
 		smtptest.Start(t, "tcp", "127.0.0.1:0", s)
-		_, dns := testDNS(t, "mx.tls.test. A 127.0.0.1")
-		files := map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf("example.test:mx.tls.test:%d", s.Port)}
+		files := map[string]string{}
 		if required {
 			files["tlshosts/mx.tls.test.pem"] = certPEM
 		}
-		cfg := Config{Control: controlDir(t, files), DNS: dns, IsMe: notMe}
-		got := deliver(cfg, "example.test", "", []string{"x@example.test"}, "x\n")
+		got := deliverVia(t, s, files)
 		if required {
 			// TLS 1.2 fails in the handshake, TLS 1.3 at the first read.
 			if !strings.HasPrefix(got, "ZTLS connect failed: ") && got != "ZConnected to 127.0.0.1 but connection died. (#4.4.2)\n\x00" {
@@ -150,13 +141,7 @@ func TestSMTPS(t *testing.T) {
 			smtptest.Start(t, "tcp", "127.0.0.1:0", s)
 			defer func(port int) { smtpsPort = port }(smtpsPort)
 			smtpsPort = s.Port
-			_, dns := testDNS(t, "mx.tls.test. A 127.0.0.1")
-			files := map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf("example.test:mx.tls.test:%d", s.Port)}
-			for k, v := range tt.files {
-				files[k] = v
-			}
-			cfg := Config{Control: controlDir(t, files), DNS: dns, IsMe: notMe}
-			got := deliver(cfg, "example.test", "", []string{"x@example.test"}, "x\n")
+			got := deliverVia(t, s, tt.files)
 			if !strings.HasPrefix(got, tt.want) {
 				t.Fatalf("report %q, want prefix %q", got, tt.want)
 			}
@@ -168,4 +153,16 @@ func TestSMTPS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// deliverVia delivers one message for example.test through smtproutes to
+// the running server s (as mx.tls.test) with the control files extra
+// added, and returns qmail-remote's report.
+func deliverVia(t *testing.T, s *smtptest.Server, extra map[string]string) string {
+	t.Helper()
+	_, dns := testDNS(t, "mx.tls.test. A 127.0.0.1")
+	files := map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf("example.test:mx.tls.test:%d", s.Port)}
+	maps.Copy(files, extra)
+	cfg := Config{Control: controlDir(t, files), DNS: dns, IsMe: notMe}
+	return deliver(cfg, "example.test", "", []string{"x@example.test"}, "x\n")
 }
