@@ -120,14 +120,25 @@ func (s *session) implicitTLS() (done bool, err error) {
 		return true, s.tlsQuit("ZTLS unable to load " + caName + ": " + err.Error())
 	}
 	if err := s.handshake(cfg); err != nil {
-		var verr verifyError
-		if errors.As(err, &verr) {
-			return true, s.tlsQuit("ZTLS unable to verify server with " + caName + ": " + verr.Error())
-		}
-		return true, s.tlsQuit("ZTLS connect failed: " + err.Error())
+		return true, s.handshakeFailed(err, caName, false)
 	}
 	s.encrypted = true
 	return false, nil
+}
+
+// handshakeFailed reports a failed TLS handshake: a certificate that
+// failed a required host's check, or else the failure itself; with
+// plainAfter (an opportunistic STARTTLS) the latter means trying again
+// without TLS instead.
+func (s *session) handshakeFailed(err error, caName string, plainAfter bool) error {
+	var verr verifyError
+	switch {
+	case errors.As(err, &verr):
+		return s.tlsQuit("ZTLS unable to verify server with " + caName + ": " + verr.Error())
+	case plainAfter:
+		return errRetryPlain
+	}
+	return s.tlsQuit("ZTLS connect failed: " + err.Error())
 }
 
 // startTLS upgrades the connection when the server offers STARTTLS and
@@ -165,14 +176,7 @@ func (s *session) startTLS(ehlo Reply) (done bool, err error) {
 		return true, s.tlsQuit("ZTLS unable to load " + caName + ": " + err.Error())
 	}
 	if err := s.handshake(cfg); err != nil {
-		var verr verifyError
-		switch {
-		case errors.As(err, &verr):
-			return true, s.tlsQuit("ZTLS unable to verify server with " + caName + ": " + verr.Error())
-		case mode == tlsRequired:
-			return true, s.tlsQuit("ZTLS connect failed: " + err.Error())
-		}
-		return true, errRetryPlain
+		return true, s.handshakeFailed(err, caName, mode != tlsRequired)
 	}
 	r, err = s.command("EHLO " + s.d.settings.HeloHost)
 	if err != nil {
