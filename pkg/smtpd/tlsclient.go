@@ -6,12 +6,12 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/quail-mta/quail/pkg/certwords"
 	"github.com/quail-mta/quail/pkg/control"
 )
 
@@ -156,7 +156,7 @@ func verifyClient(chain []*x509.Certificate, roots *x509.CertPool, crls []*x509.
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	})
 	if err != nil {
-		return "", verifyProblem(leaf, err, now)
+		return "", certwords.Problem(leaf, err, now)
 	}
 	if len(crls) > 0 {
 		if problem := revocationProblem(verified[0], crls, now); problem != "" {
@@ -169,28 +169,6 @@ func verifyClient(chain []*x509.Certificate, roots *x509.CertPool, crls []*x509.
 		}
 	}
 	return "", "contains no email address"
-}
-
-// verifyProblem words a verification failure as OpenSSL's
-// X509_verify_cert_error_string does.
-func verifyProblem(leaf *x509.Certificate, err error, now time.Time) string {
-	var unknown x509.UnknownAuthorityError
-	var invalid x509.CertificateInvalidError
-	switch {
-	case errors.As(err, &unknown):
-		if selfSigned(leaf) {
-			return "self-signed certificate"
-		}
-		return "unable to get local issuer certificate"
-	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		if now.Before(leaf.NotBefore) {
-			return "certificate is not yet valid"
-		}
-		return "certificate has expired"
-	case errors.As(err, &invalid) && invalid.Reason == x509.IncompatibleUsage:
-		return "unsupported certificate purpose"
-	}
-	return "certificate verify failed"
 }
 
 // revocationProblem checks each certificate of a verified chain, the
@@ -245,11 +223,6 @@ func revokedProblem(crl *x509.RevocationList, cert *x509.Certificate) string {
 		}
 	}
 	return ""
-}
-
-func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
-		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 // listed says whether email is a line of tlsclients, ignoring case as
