@@ -137,6 +137,22 @@ func (ca *CA) Client(t testing.TB, name, email string, notBefore, notAfter time.
 	return tls.Certificate{Certificate: [][]byte{sign(t, tmpl, parent, parentKey, key)}, PrivateKey: key}
 }
 
+// Server issues a server certificate with commonName cn (none when
+// empty) and the DNS names given (no subjectAltName without any).
+func (ca *CA) Server(t testing.TB, cn string, dnsNames ...string) tls.Certificate {
+	t.Helper()
+	key := newKey(t)
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: cn},
+		DNSNames:    dnsNames,
+		NotBefore:   time.Now().Add(-time.Hour),
+		NotAfter:    time.Now().Add(time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	return tls.Certificate{Certificate: [][]byte{sign(t, tmpl, ca.cert, ca.key, key)}, PrivateKey: key}
+}
+
 func newKey(t testing.TB) *ecdsa.PrivateKey {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

@@ -8,9 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/quail-mta/quail/pkg/certwords"
 	"github.com/quail-mta/quail/pkg/control"
 	"github.com/quail-mta/quail/pkg/tlsciphers"
+	"github.com/quail-mta/quail/pkg/visible"
 )
 
 // TLSPolicy is what the TLS control files say, in the layout of the
@@ -95,10 +98,11 @@ func (p *TLSPolicy) mode(host string) (tlsMode, string, []byte) {
 }
 
 // verifyError is a certificate that failed the checks a required host's
-// CA file asks for.
-type verifyError struct{ err error }
+// CA file asks for: what the report says after "TLS unable to verify
+// server ".
+type verifyError struct{ text string }
 
-func (e verifyError) Error() string { return e.err.Error() }
+func (e verifyError) Error() string { return e.text }
 
 // smtpsPort is the port on which, as with the TLS patch, qmail-remote
 // speaks TLS from the first byte (SMTPS) instead of STARTTLS; a variable
@@ -115,12 +119,12 @@ func (s *session) implicitTLS() (done bool, err error) {
 	if mode != tlsRequired {
 		mode = tlsOpportunistic
 	}
-	cfg, err := s.tlsConfig(mode, caPEM)
+	cfg, err := s.tlsConfig(mode, caName, caPEM)
 	if err != nil {
 		return true, s.tlsQuit("ZTLS unable to load " + caName + ": " + err.Error())
 	}
 	if err := s.handshake(cfg); err != nil {
-		return true, s.handshakeFailed(err, caName, false)
+		return true, s.handshakeFailed(err, false)
 	}
 	s.encrypted = true
 	return false, nil
@@ -130,11 +134,11 @@ func (s *session) implicitTLS() (done bool, err error) {
 // failed a required host's check, or else the failure itself; with
 // plainAfter (an opportunistic STARTTLS) the latter means trying again
 // without TLS instead.
-func (s *session) handshakeFailed(err error, caName string, plainAfter bool) error {
+func (s *session) handshakeFailed(err error, plainAfter bool) error {
 	var verr verifyError
 	switch {
 	case errors.As(err, &verr):
-		return s.tlsQuit("ZTLS unable to verify server with " + caName + ": " + verr.Error())
+		return s.tlsQuit("ZTLS unable to verify server " + verr.text)
 	case plainAfter:
 		return errRetryPlain
 	}
@@ -171,12 +175,12 @@ func (s *session) startTLS(ehlo Reply) (done bool, err error) {
 		return false, nil
 	}
 	s.text = ""
-	cfg, err := s.tlsConfig(mode, caPEM)
+	cfg, err := s.tlsConfig(mode, caName, caPEM)
 	if err != nil {
 		return true, s.tlsQuit("ZTLS unable to load " + caName + ": " + err.Error())
 	}
 	if err := s.handshake(cfg); err != nil {
-		return true, s.handshakeFailed(err, caName, mode != tlsRequired)
+		return true, s.handshakeFailed(err, mode != tlsRequired)
 	}
 	r, err = s.command("EHLO " + s.d.settings.HeloHost)
 	if err != nil {
@@ -200,7 +204,7 @@ func (s *session) tlsQuit(text string) error {
 	return s.quit(text+"; connected to ", "")
 }
 
-func (s *session) tlsConfig(mode tlsMode, caPEM []byte) (*tls.Config, error) {
+func (s *session) tlsConfig(mode tlsMode, caName string, caPEM []byte) (*tls.Config, error) {
 	name := s.partner.Name
 	cfg := &tls.Config{
 		InsecureSkipVerify: true, // checked below when the policy asks
@@ -219,31 +223,68 @@ func (s *session) tlsConfig(mode tlsMode, caPEM []byte) (*tls.Config, error) {
 		return nil, errors.New("no certificates in file")
 	}
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-		return verifyPeer(cs, pool, name)
+		return verifyPeer(cs, pool, caName, name)
 	}
 	return cfg, nil
 }
 
-// verifyPeer checks the server's chain against pool and its name against
-// the host connected to.
-func verifyPeer(cs tls.ConnectionState, pool *x509.CertPool, name string) error {
+// verifyPeer checks the server's certificate as the TLS patch does:
+// its chain against pool (the CA file caName), then its name against
+// the host connected to, a subjectAltName DNS entry or else the
+// commonName (RFC 2595 2.4: exactly, or "*.domain" for any name in the
+// domain). An address literal is checked against the IP entries.
+func verifyPeer(cs tls.ConnectionState, pool *x509.CertPool, caName, name string) error {
 	if len(cs.PeerCertificates) == 0 {
-		return verifyError{errors.New("no certificate provided")}
+		return verifyError{name + ": no certificate provided"}
 	}
+	leaf := cs.PeerCertificates[0]
 	inter := x509.NewCertPool()
 	for _, c := range cs.PeerCertificates[1:] {
 		inter.AddCert(c)
 	}
-	if addr, ok := literal(name); ok {
-		name = addr.String()
-	}
-	_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{
-		DNSName:       name,
-		Roots:         pool,
-		Intermediates: inter,
-	})
+	now := time.Now()
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, CurrentTime: now})
 	if err != nil {
-		return verifyError{err}
+		return verifyError{"with " + caName + ": " + certwords.Problem(leaf, err, now)}
+	}
+	if addr, ok := literal(name); ok {
+		if leaf.VerifyHostname(addr.String()) != nil {
+			return verifyError{name + ": received certificate for " + commonName(leaf)}
+		}
+		return nil
+	}
+	for _, dns := range leaf.DNSNames {
+		if matchPartner(dns, name) {
+			return nil
+		}
+	}
+	cn := commonName(leaf)
+	switch {
+	case cn == "":
+		return verifyError{name + ": certificate contains no valid commonName"}
+	case !matchPartner(cn, name):
+		return verifyError{name + ": received certificate for " + cn}
 	}
 	return nil
+}
+
+// matchPartner is the patch's match_partner: pattern is host, in any
+// case, or "*" and the part of host from its first dot on.
+func matchPartner(pattern, host string) bool {
+	if strings.EqualFold(pattern, host) {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(pattern, "*"); ok {
+		domain := ""
+		if dot := strings.IndexByte(host, '.'); dot >= 0 {
+			domain = host[dot:]
+		}
+		return strings.EqualFold(rest, domain)
+	}
+	return false
+}
+
+// commonName is the certificate's commonName, safe for a report.
+func commonName(c *x509.Certificate) string {
+	return visible.String(c.Subject.CommonName, '!', '?')
 }

@@ -27,7 +27,7 @@ func TestSTARTTLS(t *testing.T) {
 		{"exhaustivelist", map[string]string{"tlshosts/exhaustivelist": ""}, true, false, "r\x00K127.0.0.1 accepted message."},
 		{"verified", map[string]string{"tlshosts/mx.tls.test.pem": certPEM}, true, true, "r\x00K127.0.0.1 accepted message."},
 		{"wrong CA", map[string]string{"tlshosts/mx.tls.test.pem": otherPEM}, true, false,
-			"ZTLS unable to verify server with control/tlshosts/mx.tls.test.pem: x509: "},
+			"ZTLS unable to verify server with control/tlshosts/mx.tls.test.pem: self-signed certificate; connected to 127.0.0.1.\n"},
 		{"required, not offered", map[string]string{"tlshosts/mx.tls.test.pem": certPEM}, false, false,
 			"ZNo TLS achieved while control/tlshosts/mx.tls.test.pem exists; connected to 127.0.0.1.\n\x00"},
 	}
@@ -87,6 +87,36 @@ func TestClientCiphers(t *testing.T) {
 	}
 }
 
+// TestVerifyName: with control/tlshosts/<host>.pem the server's name is
+// checked as the TLS patch checks it, a subjectAltName DNS entry or else
+// the commonName, exactly or as "*.domain", and refused in its words.
+func TestVerifyName(t *testing.T) {
+	ca := testcert.NewCA(t, "Server CA")
+	refused := "ZTLS unable to verify server mx.tls.test: "
+	for _, tt := range []struct {
+		name string
+		cert tls.Certificate
+		want string // report prefix
+	}{
+		{"subjectAltName", ca.Server(t, "other.test", "mail.tls.test", "mx.tls.test"), "r\x00K127.0.0.1 accepted message."},
+		{"wildcard", ca.Server(t, "", "*.tls.test"), "r\x00K127.0.0.1 accepted message."},
+		{"commonName after the others", ca.Server(t, "MX.tls.test", "mail.tls.test"), "r\x00K127.0.0.1 accepted message."},
+		{"wildcard commonName", ca.Server(t, "*.tls.test"), "r\x00K127.0.0.1 accepted message."},
+		{"other name", ca.Server(t, "other.test", "mail.tls.test"), refused + "received certificate for other.test; connected to 127.0.0.1.\n"},
+		{"wildcard of another domain", ca.Server(t, "*.other.test"), refused + "received certificate for *.other.test; "},
+		{"no name", ca.Server(t, ""), refused + "certificate contains no valid commonName; "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &smtptest.Server{TLS: &tls.Config{Certificates: []tls.Certificate{tt.cert}}}
+			smtptest.Start(t, "tcp", "127.0.0.1:0", s)
+			got := deliverVia(t, s, map[string]string{"tlshosts/mx.tls.test.pem": string(ca.PEM())})
+			if !strings.HasPrefix(got, tt.want) {
+				t.Fatalf("report %q, want prefix %q", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestTLSHandshakeFailure: a server whose handshake fails (it demands a
 // client certificate) still gets the message, in plain text, on a second
 // connection, unless TLS is required for it.
@@ -133,7 +163,7 @@ func TestSMTPS(t *testing.T) {
 		{"notlshosts", true, map[string]string{"notlshosts/mx.tls.test": ""}, "r\x00K127.0.0.1 accepted message."},
 		{"verified", true, map[string]string{"tlshosts/mx.tls.test.pem": certPEM}, "r\x00K127.0.0.1 accepted message."},
 		{"wrong CA", true, map[string]string{"tlshosts/mx.tls.test.pem": otherPEM},
-			"ZTLS unable to verify server with control/tlshosts/mx.tls.test.pem: x509: "},
+			"ZTLS unable to verify server with control/tlshosts/mx.tls.test.pem: self-signed certificate; connected to 127.0.0.1.\n"},
 		{"server in clear text", false, nil, "ZTLS connect failed: "},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
