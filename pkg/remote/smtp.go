@@ -198,6 +198,9 @@ func (s *session) dialogue(env envelope) error {
 		return err
 	}
 	if r.Code != 220 {
+		if s.smtps {
+			return s.quit("ZTLS Connected to ", " but greeting failed") // the patch's words
+		}
 		return s.quit("ZConnected to ", " but greeting failed")
 	}
 	ehlo, err := s.hello()

@@ -185,6 +185,20 @@ func TestSMTPS(t *testing.T) {
 	}
 }
 
+// TestSMTPSGreetingRefused: a greeting other than 220 after the SMTPS
+// handshake is reported in the TLS patch's words.
+func TestSMTPSGreetingRefused(t *testing.T) {
+	cert, _ := testcert.Server(t, "mx.tls.test")
+	s := &smtptest.Server{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}, Implicit: true, Greet: "554 go away"}
+	smtptest.Start(t, "tcp", "127.0.0.1:0", s)
+	defer func(port int) { smtpsPort = port }(smtpsPort)
+	smtpsPort = s.Port
+	want := "ZTLS Connected to 127.0.0.1 but greeting failed.\nRemote host said: 554 go away\n"
+	if got := deliverVia(t, s, nil); !strings.HasPrefix(got, want) {
+		t.Fatalf("report %q, want prefix %q", got, want)
+	}
+}
+
 // deliverVia delivers one message for example.test through smtproutes to
 // the running server s (as mx.tls.test) with the control files extra
 // added, and returns qmail-remote's report.
