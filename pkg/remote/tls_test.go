@@ -205,7 +205,8 @@ func TestSMTPSGreetingRefused(t *testing.T) {
 func deliverVia(t *testing.T, s *smtptest.Server, extra map[string]string) string {
 	t.Helper()
 	_, dns := testDNS(t, "mx.tls.test. A 127.0.0.1")
-	files := map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf("example.test:mx.tls.test:%d", s.Port)}
+	files := map[string]string{"me": "me.test", "smtproutes": fmt.Sprintf("example.test:mx.tls.test:%d", s.Port),
+		"timeoutremote": "10"} // a side waiting for the other fails the test instead of hanging it
 	maps.Copy(files, extra)
 	cfg := Config{Control: controlDir(t, files), DNS: dns, IsMe: notMe}
 	return deliver(cfg, "example.test", "", []string{"x@example.test"}, "x\n")
