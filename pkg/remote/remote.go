@@ -22,7 +22,6 @@ import (
 	"github.com/quail-mta/quail/pkg/control"
 	"github.com/quail-mta/quail/pkg/rfc822"
 	"github.com/quail-mta/quail/pkg/tcpto"
-	"github.com/quail-mta/quail/pkg/visible"
 )
 
 // Config is everything a delivery depends on besides its arguments.
@@ -218,7 +217,7 @@ func (d *delivery) find(target string, routed bool) ([]Candidate, string) {
 	case outcome == dnsSoft:
 		return nil, textTempDNS
 	case outcome == dnsHard:
-		return nil, textPermDNS1 + visible.String(target, '!', '?') + textPermDNS2 // qmail's outsafe
+		return nil, textPermDNS1 + safe(target) + textPermDNS2
 	case len(list) == 0:
 		return nil, textNoMX
 	}

@@ -247,9 +247,10 @@ func verifyPeer(cs tls.ConnectionState, pool *x509.CertPool, caName, name string
 	if err != nil {
 		return verifyError{"with " + caName + ": " + certwords.Problem(leaf, err, now)}
 	}
+	cn := leaf.Subject.CommonName
 	if addr, ok := literal(name); ok {
 		if leaf.VerifyHostname(addr.String()) != nil {
-			return verifyError{name + ": received certificate for " + commonName(leaf)}
+			return verifyError{name + ": received certificate for " + safe(cn)}
 		}
 		return nil
 	}
@@ -258,12 +259,11 @@ func verifyPeer(cs tls.ConnectionState, pool *x509.CertPool, caName, name string
 			return nil
 		}
 	}
-	cn := commonName(leaf)
 	switch {
 	case cn == "":
 		return verifyError{name + ": certificate contains no valid commonName"}
 	case !matchPartner(cn, name):
-		return verifyError{name + ": received certificate for " + cn}
+		return verifyError{name + ": received certificate for " + safe(cn)}
 	}
 	return nil
 }
@@ -284,7 +284,6 @@ func matchPartner(pattern, host string) bool {
 	return false
 }
 
-// commonName is the certificate's commonName, safe for a report.
-func commonName(c *x509.Certificate) string {
-	return visible.String(c.Subject.CommonName, '!', '?')
-}
+// safe keeps outside text (a DNS name, a certificate's name) to what a
+// report may hold, as qmail's outsafe does.
+func safe(name string) string { return visible.String(name, '!', '?') }
