@@ -22,28 +22,27 @@ import (
 )
 
 // suite is a TLS 1.2 suite Go offers, with the properties OpenSSL's
-// aliases select by.
+// aliases select by. Go's are all ECDHE, and either CBC with SHA-1 (from
+// TLS 1.0 on) or AEAD, AES-GCM or ChaCha20 (TLS 1.2 only).
 type suite struct {
-	id      uint16
-	name    string // OpenSSL's name
-	auth    string // aRSA or aECDSA
-	enc     string // AES128, AES256 or CHACHA20
-	gcm     bool
-	minTLS  string // TLSv1 (CBC with SHA-1) or TLSv1.2
-	macSHA1 bool
+	id   uint16
+	name string // OpenSSL's name
+	auth string // aRSA or aECDSA
+	enc  string // AES128, AES256 or CHACHA20
+	cbc  bool   // CBC with SHA-1, from TLS 1.0 on
 }
 
 var suites = []suite{
-	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE-ECDSA-AES128-SHA", "aECDSA", "AES128", false, "TLSv1", true},
-	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA", "aECDSA", "AES256", false, "TLSv1", true},
-	{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA", "aRSA", "AES128", false, "TLSv1", true},
-	{tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA", "aRSA", "AES256", false, "TLSv1", true},
-	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256", "aECDSA", "AES128", true, "TLSv1.2", false},
-	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384", "aECDSA", "AES256", true, "TLSv1.2", false},
-	{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256", "aRSA", "AES128", true, "TLSv1.2", false},
-	{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384", "aRSA", "AES256", true, "TLSv1.2", false},
-	{tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305", "aRSA", "CHACHA20", false, "TLSv1.2", false},
-	{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305", "aECDSA", "CHACHA20", false, "TLSv1.2", false},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE-ECDSA-AES128-SHA", "aECDSA", "AES128", true},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA", "aECDSA", "AES256", true},
+	{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA", "aRSA", "AES128", true},
+	{tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA", "aRSA", "AES256", true},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256", "aECDSA", "AES128", false},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384", "aECDSA", "AES256", false},
+	{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256", "aRSA", "AES128", false},
+	{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384", "aRSA", "AES256", false},
+	{tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305", "aRSA", "CHACHA20", false},
+	{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305", "aECDSA", "CHACHA20", false},
 }
 
 // matches says whether s falls under one of OpenSSL's words. All of
@@ -65,13 +64,11 @@ func (s suite) matches(word string) bool {
 	case "AES128", "AES256", "CHACHA20":
 		return s.enc == word
 	case "AESGCM":
-		return s.gcm
-	case "SHA1", "SHA":
-		return s.macSHA1
-	case "TLSv1", "TLSv1.0":
-		return s.minTLS == "TLSv1"
+		return !s.cbc && s.enc != "CHACHA20"
+	case "SHA1", "SHA", "TLSv1", "TLSv1.0":
+		return s.cbc
 	case "TLSv1.2":
-		return s.minTLS == "TLSv1.2"
+		return !s.cbc
 	}
 	return false
 }
